@@ -1,0 +1,2 @@
+// @taskcast/cli — public entry point. Content arrives with its issue.
+export const PACKAGE_NAME = '@taskcast/cli'

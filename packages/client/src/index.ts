@@ -1,0 +1,2 @@
+// @taskcast/client — public entry point. Content arrives with its issue.
+export const PACKAGE_NAME = '@taskcast/client'

@@ -1,0 +1,183 @@
+// One reader of one task: history first, then live events, with no gap and no duplicate.
+//
+// Order of work (SPEC §6): subscribe to broadcast first and buffer, read the log, replay it,
+// then release buffered events whose index was not replayed. Live messages are only hints:
+// when one arrives past the next expected index, the missing range is read from the store.
+import { TaskcastError } from '../errors.js'
+import { FilteredStream, readLog, toEnvelope, type FilteredEvent } from '../filtered-stream.js'
+import { isTerminalStatus } from '../state-machine.js'
+import type { BroadcastProvider } from '../storage/broadcast-provider.js'
+import type { EventRange } from '../storage/short-term-store.js'
+import type { SeriesFormat, SSEEnvelope, SubscribeFilter, Task, TaskEvent, TaskStatus } from '../types.js'
+
+export interface SubscriptionHandlers {
+  /** Called for each event the filter selects, in index order, exactly once. */
+  onEnvelope(envelope: SSEEnvelope): void
+  /** The task reached a terminal status; the subscription has ended. */
+  onDone?(status: TaskStatus): void
+  /** Replay stopped at `limit` before the end of history; the subscription has ended (resume with a cursor). */
+  onLimit?(): void
+  /** The task does not exist, or a store read failed; the subscription has ended. */
+  onError?(error: unknown): void
+}
+
+export interface SubscribeOptions {
+  /** @defaultValue 'delta' */
+  seriesFormat?: SeriesFormat
+  /** At most this many events in the history replay. */
+  limit?: number
+  /**
+   * Without a `since` cursor, replay each accumulate series as one snapshot.
+   * @defaultValue true
+   */
+  collapseSeries?: boolean
+}
+
+/** What a subscription needs from the engine. */
+export interface SubscriptionSource {
+  broadcast: BroadcastProvider
+  /** The task and its whole log, from whichever store still has it. */
+  loadLog(taskId: string): Promise<{ task: Task | null; events: TaskEvent[] }>
+  /** A range of the live log, to fill a gap. */
+  readRange(taskId: string, range: EventRange): Promise<TaskEvent[]>
+}
+
+type State = 'replaying' | 'live' | 'filling' | 'closed'
+
+export class Subscription {
+  private state: State = 'replaying'
+  private buffer: TaskEvent[] = []
+  private readonly stream: FilteredStream
+  private readonly release: () => void
+
+  constructor(
+    private readonly source: SubscriptionSource,
+    private readonly taskId: string,
+    private readonly filter: SubscribeFilter,
+    private readonly handlers: SubscriptionHandlers,
+    private readonly options: SubscribeOptions,
+    private readonly onClosed: (subscription: Subscription) => void,
+  ) {
+    const collapse = options.collapseSeries !== false && !filter.since
+    this.stream = new FilteredStream(filter, { seriesFormat: options.seriesFormat, trackSeries: collapse })
+    this.release = source.broadcast.subscribe(taskId, (event) => this.onLive(event))
+    void this.replay(collapse)
+  }
+
+  get closed(): boolean {
+    return this.state === 'closed'
+  }
+
+  close(): void {
+    if (this.closed) return
+    this.state = 'closed'
+    this.buffer = []
+    this.release()
+    this.onClosed(this)
+  }
+
+  private async replay(collapse: boolean): Promise<void> {
+    try {
+      const { task, events } = await this.source.loadLog(this.taskId)
+      if (this.closed) return
+      if (!task) throw new TaskcastError('TASK_NOT_FOUND', `task ${this.taskId} not found`)
+      const { items, truncated } = readLog(this.stream, events, {
+        since: this.filter.since,
+        limit: this.options.limit,
+        collapse,
+      })
+      for (const { item, snapshot } of items) {
+        this.emit(item, snapshot)
+        if (this.closed) return
+      }
+      if (truncated) return this.end(() => this.handlers.onLimit?.())
+      if (this.stream.doneStatus) return this.finish(this.stream.doneStatus)
+      if (isTerminalStatus(task.status)) return await this.finishTerminal(task.status)
+      this.state = 'filling'
+      await this.drain()
+    } catch (error) {
+      this.fail(error)
+    }
+  }
+
+  /**
+   * The task ended but the log read missed the end (read just before the terminal transition,
+   * or the status event was cleaned up): deliver what is left, then announce the end.
+   */
+  private async finishTerminal(status: TaskStatus): Promise<void> {
+    this.buffer = []
+    const rest = await this.source.readRange(this.taskId, { fromIndex: this.stream.nextIndex })
+    for (const event of rest) {
+      if (this.closed) return
+      this.deliver(event)
+    }
+    this.finish(status)
+  }
+
+  private onLive(event: TaskEvent): void {
+    if (this.state === 'live') {
+      if (event.index < this.stream.nextIndex) return
+      if (event.index === this.stream.nextIndex) {
+        this.deliver(event)
+        return
+      }
+      this.state = 'filling'
+      this.buffer.push(event)
+      void this.drain().catch((error: unknown) => this.fail(error))
+      return
+    }
+    if (this.state !== 'closed') this.buffer.push(event)
+  }
+
+  /** Delivers buffered events in index order, reading any missing range from the store. */
+  private async drain(): Promise<void> {
+    while (this.buffer.length > 0) {
+      if (this.closed) return
+      this.buffer.sort((a, b) => a.index - b.index)
+      const event = this.buffer.shift()!
+      if (event.index < this.stream.nextIndex) continue
+      if (event.index > this.stream.nextIndex) {
+        const missing = await this.source.readRange(this.taskId, {
+          fromIndex: this.stream.nextIndex,
+          toIndex: event.index - 1,
+        })
+        for (const gapEvent of missing) {
+          if (this.closed) return
+          if (gapEvent.index >= this.stream.nextIndex) this.deliver(gapEvent)
+        }
+        if (this.closed) return
+      }
+      this.deliver(event)
+    }
+    if (this.state === 'filling') this.state = 'live'
+  }
+
+  private deliver(event: TaskEvent): void {
+    const item = this.stream.accept(event)
+    if (item) this.emit(item, false)
+    if (this.stream.doneStatus && !this.closed) this.finish(this.stream.doneStatus)
+  }
+
+  private emit(item: FilteredEvent, snapshot: boolean): void {
+    try {
+      this.handlers.onEnvelope(toEnvelope(item, snapshot))
+    } catch (error) {
+      this.fail(error)
+    }
+  }
+
+  private finish(status: TaskStatus): void {
+    this.end(() => this.handlers.onDone?.(status))
+  }
+
+  private fail(error: unknown): void {
+    if (this.closed) return
+    this.end(() => this.handlers.onError?.(error))
+  }
+
+  private end(notify: () => void): void {
+    if (this.closed) return
+    this.close()
+    notify()
+  }
+}

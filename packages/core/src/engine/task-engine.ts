@@ -1,0 +1,329 @@
+// The task engine: every rule of the product, over pluggable storage (SPEC §3).
+import { monotonicFactory } from 'ulid'
+import { systemClock, type Clock } from '../clock.js'
+import { TaskcastError } from '../errors.js'
+import { FilteredStream, readLog } from '../filtered-stream.js'
+import { HookRegistry, type TaskcastHooks } from '../hooks.js'
+import { resolveAccField } from '../series.js'
+import { canTransition, isTerminalStatus } from '../state-machine.js'
+import type { BroadcastProvider } from '../storage/broadcast-provider.js'
+import type { LongTermStore } from '../storage/long-term-store.js'
+import type { EventDraft, ShortTermStore } from '../storage/short-term-store.js'
+import type {
+  CleanupRule,
+  CreateTaskInput,
+  PublishEventInput,
+  SeriesFormat,
+  StatusEventData,
+  SubscribeFilter,
+  Task,
+  TaskEvent,
+  TaskStatus,
+  TransitionPayload,
+} from '../types.js'
+import { STATUS_EVENT_TYPE } from '../types.js'
+import { validateCreateTaskInput, validatePublishEventInput, validateTransition } from '../validation.js'
+import { CleanupScheduler } from './cleanup-scheduler.js'
+import { DeadlineScheduler } from './deadline-scheduler.js'
+import { LongTermWriter, type LongTermWriterOptions } from './long-term-writer.js'
+import { Subscription, type SubscribeOptions, type SubscriptionHandlers } from './subscription.js'
+
+export interface TaskEngineOptions {
+  broadcast: BroadcastProvider
+  shortTermStore: ShortTermStore
+  /** Archive that reads fall back to; written asynchronously. */
+  longTermStore?: LongTermStore
+  hooks?: TaskcastHooks
+  /** Global cleanup rules; a task's own `cleanup.rules` replace them for that task. */
+  cleanup?: { rules: CleanupRule[] }
+  /** @defaultValue the system clock */
+  clock?: Clock
+  longTermWriter?: LongTermWriterOptions
+}
+
+export interface GetEventsOptions {
+  filter?: Omit<SubscribeFilter, 'wrap'>
+  limit?: number
+  /** @defaultValue 'delta' */
+  seriesFormat?: SeriesFormat
+}
+
+export interface EngineHealth {
+  ok: boolean
+  shortTerm: boolean
+  longTerm?: boolean
+}
+
+const HEALTH_TIMEOUT_MS = 2000
+
+export class TaskEngine {
+  private readonly broadcast: BroadcastProvider
+  private readonly shortTerm: ShortTermStore
+  private readonly longTerm: LongTermStore | undefined
+  private readonly clock: Clock
+  private readonly hooks = new HookRegistry()
+  private readonly nextId = monotonicFactory()
+  private readonly ttl: DeadlineScheduler
+  private readonly cleanup: CleanupScheduler
+  private readonly writer: LongTermWriter | undefined
+  private readonly subscriptions = new Set<Subscription>()
+
+  constructor(options: TaskEngineOptions) {
+    this.broadcast = options.broadcast
+    this.shortTerm = options.shortTermStore
+    this.longTerm = options.longTermStore
+    this.clock = options.clock ?? systemClock
+    if (options.hooks) this.hooks.add(options.hooks)
+    const report = this.hooks.reportError.bind(this.hooks)
+    this.ttl = new DeadlineScheduler(this.clock, (taskId) => void this.expireTask(taskId))
+    this.cleanup = new CleanupScheduler({
+      clock: this.clock,
+      rules: options.cleanup?.rules ?? [],
+      shortTerm: this.shortTerm,
+      longTerm: this.longTerm,
+      reportError: report,
+    })
+    if (this.longTerm) {
+      this.writer = new LongTermWriter(this.longTerm, this.shortTerm, this.clock, report, options.longTermWriter)
+    }
+  }
+
+  /** Adds a set of hooks (the server adds its webhook dispatcher this way). Returns a remover. */
+  addHooks(hooks: TaskcastHooks): () => void {
+    return this.hooks.add(hooks)
+  }
+
+  /** Runs hooks safely from outside the engine (the server's SSE and webhook hooks). */
+  emitHook: HookRegistry['emit'] = (name, ...args) => this.hooks.emit(name, ...args)
+
+  /** Reports an error to `onUnhandledError` hooks. */
+  reportError: HookRegistry['reportError'] = (error, context) => this.hooks.reportError(error, context)
+
+  async createTask(input: CreateTaskInput = {}): Promise<Task> {
+    const valid = validateCreateTaskInput(input)
+    const now = this.clock.now()
+    const task: Task = { id: valid.id ?? this.nextId(now), status: 'pending', createdAt: now, updatedAt: now }
+    if (valid.type !== undefined) task.type = valid.type
+    if (valid.params !== undefined) task.params = valid.params
+    if (valid.metadata !== undefined) task.metadata = valid.metadata
+    if (valid.ttl !== undefined) task.ttl = valid.ttl
+    if (valid.authConfig !== undefined) task.authConfig = valid.authConfig
+    if (valid.webhooks !== undefined) task.webhooks = valid.webhooks
+    if (valid.cleanup !== undefined) task.cleanup = valid.cleanup
+    // An archived task still owns its id.
+    const archived = valid.id !== undefined && this.longTerm ? await this.longTerm.getTask(valid.id) : null
+    if (archived || !(await this.shortTerm.createTask(task))) {
+      throw new TaskcastError('DUPLICATE_TASK', `task ${task.id} already exists`)
+    }
+    this.writer?.saveTask(task)
+    if (task.ttl !== undefined) this.ttl.schedule(task.id, task.createdAt + task.ttl * 1000)
+    this.hooks.emit('onTaskCreated', task)
+    return task
+  }
+
+  /** The task from the short-term store, else from the long-term archive, else `null`. */
+  async getTask(taskId: string): Promise<Task | null> {
+    const task = await this.shortTerm.getTask(taskId)
+    if (task || !this.longTerm) return task
+    return this.longTerm.getTask(taskId)
+  }
+
+  async transitionTask(taskId: string, status: TaskStatus, payload: TransitionPayload = {}): Promise<Task> {
+    const valid = validateTransition(status, payload)
+    const task = await this.shortTerm.getTask(taskId)
+    if (!task) {
+      const archived = await this.longTerm?.getTask(taskId)
+      if (archived) throw invalidTransition(archived.status, valid.status)
+      throw new TaskcastError('TASK_NOT_FOUND', `task ${taskId} not found`)
+    }
+    return this.applyTransition(task, valid.status, valid.payload, false)
+  }
+
+  async publishEvent(taskId: string, input: PublishEventInput): Promise<TaskEvent> {
+    const [event] = await this.publishEvents(taskId, [input])
+    return event!
+  }
+
+  /** Publishes a batch atomically: all events get consecutive indexes, or none is stored. */
+  async publishEvents(taskId: string, inputs: PublishEventInput[]): Promise<TaskEvent[]> {
+    if (!Array.isArray(inputs)) throw new TaskcastError('VALIDATION_ERROR', 'events must be an array')
+    if (inputs.length === 0) return []
+    const now = this.clock.now()
+    const drafts = inputs.map((input, i) =>
+      this.toDraft(taskId, validatePublishEventInput(input, inputs.length === 1 ? 'event' : `events[${i}]`), now),
+    )
+    let events: TaskEvent[]
+    try {
+      events = await this.shortTerm.appendEvents(taskId, drafts)
+    } catch (error) {
+      // An archived task is over, which is a clearer answer than "not found".
+      if (TaskcastError.isInstance(error) && error.code === 'TASK_NOT_FOUND' && (await this.longTerm?.getTask(taskId))) {
+        throw new TaskcastError('TASK_NOT_RUNNING', `task ${taskId} is no longer running`)
+      }
+      throw error
+    }
+    await this.announce(taskId, events)
+    return events
+  }
+
+  async getEvents(taskId: string, options: GetEventsOptions = {}): Promise<TaskEvent[]> {
+    const { task, events } = await this.loadLog(taskId)
+    if (!task) throw new TaskcastError('TASK_NOT_FOUND', `task ${taskId} not found`)
+    const stream = new FilteredStream(options.filter, { seriesFormat: options.seriesFormat })
+    const { items } = readLog(stream, events, { since: options.filter?.since, limit: options.limit })
+    return items.map(({ item }) => (item.data === item.event.data ? item.event : { ...item.event, data: item.data }))
+  }
+
+  /**
+   * Streams a task to `handlers`: history (after `filter.since`, or with accumulate series
+   * collapsed into snapshots when there is no cursor), then live events, each exactly once
+   * and in index order. Returns a function that ends the subscription.
+   */
+  subscribe(
+    taskId: string,
+    filter: SubscribeFilter,
+    handlers: SubscriptionHandlers | SubscriptionHandlers['onEnvelope'],
+    options: SubscribeOptions = {},
+  ): () => void {
+    const resolved = typeof handlers === 'function' ? { onEnvelope: handlers } : handlers
+    const subscription = new Subscription(
+      {
+        broadcast: this.broadcast,
+        loadLog: (id) => this.loadLog(id),
+        readRange: (id, range) => this.shortTerm.getEvents(id, range),
+      },
+      taskId,
+      filter,
+      resolved,
+      options,
+      (ended) => this.subscriptions.delete(ended),
+    )
+    if (!subscription.closed) this.subscriptions.add(subscription)
+    return () => subscription.close()
+  }
+
+  /** Live subscriptions held by this engine. */
+  get subscriptionCount(): number {
+    return this.subscriptions.size
+  }
+
+  async deleteTask(taskId: string): Promise<boolean> {
+    this.ttl.cancel(taskId)
+    this.cleanup.cancel(taskId)
+    this.writer?.discardTask(taskId)
+    const [short, long] = await Promise.all([this.shortTerm.deleteTask(taskId), this.longTerm?.deleteTask(taskId)])
+    return short || long === true
+  }
+
+  /** Whether each store answers. */
+  async health(): Promise<EngineHealth> {
+    const shortTerm = await answers(this.shortTerm.ping())
+    const longTerm = this.longTerm ? await answers(this.longTerm.ping()) : undefined
+    return { ok: shortTerm && longTerm !== false, shortTerm, ...(longTerm !== undefined && { longTerm }) }
+  }
+
+  /** Ends TTL and cleanup timers and flushes pending long-term writes. Stores stay open. */
+  async stop(options: { flushTimeoutMs?: number } = {}): Promise<void> {
+    this.ttl.stop()
+    this.cleanup.stop()
+    await this.writer?.stop(options.flushTimeoutMs)
+  }
+
+  private toDraft(taskId: string, input: PublishEventInput, now: number): EventDraft {
+    const draft: EventDraft = {
+      id: this.nextId(now),
+      taskId,
+      timestamp: now,
+      type: input.type,
+      level: input.level ?? 'info',
+      data: input.data === undefined ? null : input.data,
+    }
+    if (input.seriesId !== undefined) {
+      draft.seriesId = input.seriesId
+      draft.seriesMode = input.seriesMode ?? 'keep-all'
+      if (draft.seriesMode === 'accumulate') draft.seriesAccField = resolveAccField(draft.data, input.seriesAccField)
+    }
+    return draft
+  }
+
+  private async applyTransition(task: Task, to: TaskStatus, payload: TransitionPayload, byTtl: boolean): Promise<Task> {
+    const from = task.status
+    if (!canTransition(from, to, { byTtl })) throw invalidTransition(from, to)
+    const now = this.clock.now()
+    const terminal = isTerminalStatus(to)
+    const data: StatusEventData = { status: to, previousStatus: from, ...payload }
+    const outcome = await this.shortTerm.transitionTask(task.id, {
+      from,
+      patch: { status: to, updatedAt: now, ...(terminal && { completedAt: now }), ...payload },
+      event: { id: this.nextId(now), taskId: task.id, timestamp: now, type: STATUS_EVENT_TYPE, level: 'info', data },
+    })
+    if (!outcome) throw new TaskcastError('CONFLICT', `task ${task.id} changed status concurrently; it is no longer ${from}`)
+    const updated = outcome.task
+    this.writer?.saveTask(updated)
+    await this.announce(task.id, [outcome.event])
+    if (terminal) {
+      this.ttl.cancel(task.id)
+      this.cleanup.taskEnded(updated)
+    }
+    this.hooks.emit('onTaskTransition', updated, from, to)
+    if (to === 'failed') this.hooks.emit('onTaskFailed', updated, updated.error ?? { message: 'task failed' })
+    if (to === 'timeout') this.hooks.emit('onTaskTimeout', updated)
+    return updated
+  }
+
+  /** After a store write: broadcast, queue for the archive, run hooks. Never fails the write. */
+  private async announce(taskId: string, events: TaskEvent[]): Promise<void> {
+    try {
+      await Promise.all(events.map((event) => this.broadcast.publish(taskId, event)))
+    } catch (error) {
+      // The events are stored: subscribers recover them from the store with the next event.
+      this.hooks.reportError(error, { source: 'broadcast', taskId })
+    }
+    this.writer?.saveEvents(events)
+    if (this.hooks.has('onEventPublished')) for (const event of events) this.hooks.emit('onEventPublished', event)
+  }
+
+  private async loadLog(taskId: string): Promise<{ task: Task | null; events: TaskEvent[] }> {
+    const [task, events] = await Promise.all([this.shortTerm.getTask(taskId), this.shortTerm.getEvents(taskId)])
+    if (task || !this.longTerm) return { task, events }
+    const [archived, archivedEvents] = await Promise.all([this.longTerm.getTask(taskId), this.longTerm.getEvents(taskId)])
+    return { task: archived, events: archivedEvents }
+  }
+
+  /** TTL deadline: time the task out unless it already ended; retried if it changed meanwhile. */
+  private async expireTask(taskId: string): Promise<void> {
+    try {
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const task = await this.shortTerm.getTask(taskId)
+        if (!task || isTerminalStatus(task.status)) return
+        const error = { code: 'TTL_EXPIRED', message: `task exceeded its ttl of ${task.ttl}s` }
+        try {
+          await this.applyTransition(task, 'timeout', { error }, true)
+          return
+        } catch (e) {
+          if (!(TaskcastError.isInstance(e) && e.code === 'CONFLICT')) throw e
+        }
+      }
+    } catch (error) {
+      this.hooks.reportError(error, { source: 'ttl', taskId })
+    }
+  }
+}
+
+function invalidTransition(from: TaskStatus, to: TaskStatus): TaskcastError {
+  return new TaskcastError('INVALID_TRANSITION', `cannot move a task from ${from} to ${to}`)
+}
+
+async function answers(ping: Promise<void>): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), HEALTH_TIMEOUT_MS)
+  })
+  try {
+    return await Promise.race([ping.then(() => true), timeout])
+  } catch {
+    return false
+  } finally {
+    clearTimeout(timer)
+  }
+}

@@ -1,0 +1,58 @@
+// The one error class of Taskcast. Servers map `code` to an HTTP status in one table.
+
+export type TaskcastErrorCode =
+  | 'TASK_NOT_FOUND'
+  | 'DUPLICATE_TASK'
+  | 'INVALID_TRANSITION'
+  | 'CONFLICT'
+  | 'TASK_NOT_RUNNING'
+  | 'VALIDATION_ERROR'
+  | 'UNAUTHORIZED'
+  | 'FORBIDDEN'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'STORE_UNAVAILABLE'
+  | 'INTERNAL'
+
+export const TASKCAST_ERROR_CODES: readonly TaskcastErrorCode[] = [
+  'TASK_NOT_FOUND',
+  'DUPLICATE_TASK',
+  'INVALID_TRANSITION',
+  'CONFLICT',
+  'TASK_NOT_RUNNING',
+  'VALIDATION_ERROR',
+  'UNAUTHORIZED',
+  'FORBIDDEN',
+  'PAYLOAD_TOO_LARGE',
+  'STORE_UNAVAILABLE',
+  'INTERNAL',
+]
+
+// A registry-wide symbol, so instances are recognised even when two copies of core are installed.
+const marker = Symbol.for('taskcast.error')
+
+export interface TaskcastErrorOptions {
+  cause?: unknown
+  /** Extra machine-readable context, e.g. the offending field. */
+  details?: Record<string, unknown>
+}
+
+export class TaskcastError extends Error {
+  readonly code: TaskcastErrorCode
+  readonly details?: Record<string, unknown>
+  private readonly [marker] = true
+
+  constructor(code: TaskcastErrorCode, message: string, options: TaskcastErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    this.name = 'TaskcastError'
+    this.code = code
+    if (options.details) this.details = options.details
+  }
+
+  static isInstance(value: unknown): value is TaskcastError {
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[marker] === true
+  }
+
+  static isCode(value: unknown): value is TaskcastErrorCode {
+    return typeof value === 'string' && (TASKCAST_ERROR_CODES as readonly string[]).includes(value)
+  }
+}

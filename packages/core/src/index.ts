@@ -1,0 +1,76 @@
+// @taskcast/core — the engine and everything it shares with the other packages.
+export { TaskcastError, TASKCAST_ERROR_CODES } from './errors.js'
+export type { TaskcastErrorCode, TaskcastErrorOptions } from './errors.js'
+export {
+  STATUS_EVENT_TYPE,
+  RESERVED_TYPE_PREFIX,
+  TASK_STATUSES,
+  LEVELS,
+  SERIES_MODES,
+  PERMISSION_SCOPES,
+} from './types.js'
+export type {
+  TaskStatus,
+  TerminalStatus,
+  Level,
+  SeriesMode,
+  SeriesFormat,
+  TaskError,
+  PermissionScope,
+  TaskAuthRule,
+  TaskAuthConfig,
+  WebhookBackoff,
+  RetryConfig,
+  WebhookConfig,
+  CleanupTarget,
+  CleanupRule,
+  Task,
+  TaskEvent,
+  CreateTaskInput,
+  PublishEventInput,
+  TransitionPayload,
+  EventFilter,
+  SinceCursor,
+  SubscribeFilter,
+  SSEEnvelope,
+  StatusEventData,
+} from './types.js'
+export { HookRegistry } from './hooks.js'
+export type { TaskcastHooks, HookName, HookErrorContext } from './hooks.js'
+export { systemClock } from './clock.js'
+export type { Clock, TimerHandle } from './clock.js'
+export { resolveAccField, accumulate, SeriesAccumulator } from './series.js'
+export type { BroadcastProvider, BroadcastHandler } from './storage/broadcast-provider.js'
+export type {
+  ShortTermStore,
+  EventDraft,
+  EventRange,
+  TransitionRequest,
+  TransitionOutcome,
+} from './storage/short-term-store.js'
+export type { LongTermStore } from './storage/long-term-store.js'
+export { MemoryBroadcastProvider } from './memory/memory-broadcast-provider.js'
+export { MemoryShortTermStore } from './memory/memory-short-term-store.js'
+export { MemoryLongTermStore } from './memory/memory-long-term-store.js'
+export type { MemoryShortTermStoreOptions } from './memory/memory-short-term-store.js'
+export { TaskEngine } from './engine/task-engine.js'
+export type { TaskEngineOptions, GetEventsOptions, EngineHealth } from './engine/task-engine.js'
+export type { SubscriptionHandlers, SubscribeOptions } from './engine/subscription.js'
+export type { LongTermWriterOptions } from './engine/long-term-writer.js'
+export { canTransition, isTerminalStatus } from './state-machine.js'
+export { matchesType, compileFilter, matchesFilter } from './filter.js'
+export type { EventPredicate } from './filter.js'
+export { FilteredStream, readLog, toEnvelope, terminalStatusOf } from './filtered-stream.js'
+export type { FilteredEvent, FilteredStreamOptions, ReadOptions, ReadResult } from './filtered-stream.js'
+export {
+  validateCreateTaskInput,
+  validatePublishEventInput,
+  validateTransition,
+  validateWebhookConfig,
+  validateCleanupRule,
+  validateEventFilter,
+  assertTaskId,
+  isTaskStatus,
+  isLevel,
+} from './validation.js'
+export { assertJsonValue } from './json-value.js'

@@ -1,0 +1,162 @@
+// In-process short-term store. Every method runs to completion without awaiting, which is
+// what makes each write atomic here.
+import { systemClock, type Clock, type TimerHandle } from '../clock.js'
+import { TaskcastError } from '../errors.js'
+import { accumulate } from '../series.js'
+import type {
+  EventDraft,
+  EventRange,
+  ShortTermStore,
+  TransitionOutcome,
+  TransitionRequest,
+} from '../storage/short-term-store.js'
+import type { Task, TaskEvent } from '../types.js'
+
+interface SeriesState {
+  value?: unknown
+  latestIndex?: number
+}
+
+interface TaskRecord {
+  task: Task
+  events: TaskEvent[]
+  nextIndex: number
+  series: Map<string, SeriesState>
+  expiry?: TimerHandle
+}
+
+export interface MemoryShortTermStoreOptions {
+  /** @defaultValue the system clock */
+  clock?: Clock
+}
+
+/** Position of the first event whose index is ≥ `index` (events are sorted by index). */
+function lowerBound(events: TaskEvent[], index: number): number {
+  let lo = 0
+  let hi = events.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (events[mid]!.index < index) lo = mid + 1
+    else hi = mid
+  }
+  return lo
+}
+
+export class MemoryShortTermStore implements ShortTermStore {
+  private readonly records = new Map<string, TaskRecord>()
+  private readonly clock: Clock
+
+  constructor(options: MemoryShortTermStoreOptions = {}) {
+    this.clock = options.clock ?? systemClock
+  }
+
+  async createTask(task: Task): Promise<boolean> {
+    if (this.records.has(task.id)) return false
+    this.records.set(task.id, { task: structuredClone(task), events: [], nextIndex: 0, series: new Map() })
+    return true
+  }
+
+  async getTask(taskId: string): Promise<Task | null> {
+    const record = this.records.get(taskId)
+    return record ? structuredClone(record.task) : null
+  }
+
+  async transitionTask(taskId: string, request: TransitionRequest): Promise<TransitionOutcome | null> {
+    const record = this.requireRecord(taskId)
+    if (record.task.status !== request.from) return null
+    const task: Task = { ...record.task, ...structuredClone(request.patch) }
+    record.task = task
+    const event = this.appendOne(record, request.event)
+    return { task: structuredClone(task), event }
+  }
+
+  async appendEvents(taskId: string, drafts: EventDraft[]): Promise<TaskEvent[]> {
+    const record = this.requireRecord(taskId)
+    if (record.task.status !== 'running') {
+      throw new TaskcastError('TASK_NOT_RUNNING', `task ${taskId} is ${record.task.status}, not running`)
+    }
+    return drafts.map((draft) => this.appendOne(record, draft))
+  }
+
+  async getEvents(taskId: string, range: EventRange = {}): Promise<TaskEvent[]> {
+    const events = this.records.get(taskId)?.events
+    if (!events) return []
+    const start = range.fromIndex === undefined ? 0 : lowerBound(events, range.fromIndex)
+    const end = range.toIndex === undefined ? events.length : lowerBound(events, range.toIndex + 1)
+    return events.slice(start, end)
+  }
+
+  async getSeriesValue(taskId: string, seriesId: string): Promise<unknown> {
+    return structuredClone(this.records.get(taskId)?.series.get(seriesId)?.value)
+  }
+
+  async deleteTask(taskId: string): Promise<boolean> {
+    const record = this.records.get(taskId)
+    if (!record) return false
+    if (record.expiry !== undefined) this.clock.clearTimeout(record.expiry)
+    this.records.delete(taskId)
+    return true
+  }
+
+  async deleteEvents(taskId: string, eventIds?: string[]): Promise<number> {
+    const record = this.records.get(taskId)
+    if (!record) return 0
+    const before = record.events.length
+    if (eventIds === undefined) {
+      record.events = []
+      record.series.clear()
+    } else {
+      const doomed = new Set(eventIds)
+      record.events = record.events.filter((event) => !doomed.has(event.id))
+    }
+    return before - record.events.length
+  }
+
+  async expire(taskId: string, seconds: number): Promise<void> {
+    const record = this.records.get(taskId)
+    if (!record) return
+    if (record.expiry !== undefined) this.clock.clearTimeout(record.expiry)
+    record.expiry = this.clock.setTimeout(() => {
+      if (this.records.get(taskId) === record) this.records.delete(taskId)
+    }, seconds * 1000)
+  }
+
+  async ping(): Promise<void> {}
+
+  async close(): Promise<void> {
+    for (const record of this.records.values()) {
+      if (record.expiry !== undefined) this.clock.clearTimeout(record.expiry)
+    }
+  }
+
+  private requireRecord(taskId: string): TaskRecord {
+    const record = this.records.get(taskId)
+    if (!record) throw new TaskcastError('TASK_NOT_FOUND', `task ${taskId} not found`)
+    return record
+  }
+
+  private appendOne(record: TaskRecord, draft: EventDraft): TaskEvent {
+    const event = { ...draft, data: structuredClone(draft.data), index: record.nextIndex++ } as TaskEvent
+    const { seriesId, seriesMode } = event
+    if (seriesId !== undefined && seriesMode !== undefined && seriesMode !== 'keep-all') {
+      let state = record.series.get(seriesId)
+      if (!state) record.series.set(seriesId, (state = {}))
+      if (seriesMode === 'accumulate') {
+        state.value = accumulate(state.value, event.data, event.seriesAccField ?? 'delta')
+      } else {
+        if (state.latestIndex !== undefined) this.supersede(record, state.latestIndex)
+        state.latestIndex = event.index
+      }
+    }
+    Object.freeze(event)
+    record.events.push(event)
+    return event
+  }
+
+  private supersede(record: TaskRecord, index: number): void {
+    const at = lowerBound(record.events, index)
+    const old = record.events[at]
+    if (old?.index !== index) return
+    record.events[at] = Object.freeze({ ...old, data: null, superseded: true as const })
+  }
+}

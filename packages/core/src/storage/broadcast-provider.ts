@@ -1,0 +1,25 @@
+// Broadcast layer: tells every process that new events of a task exist.
+import type { TaskEvent } from '../types.js'
+
+export type BroadcastHandler = (event: TaskEvent) => void
+
+/**
+ * Fans events out to live subscribers, possibly across processes.
+ *
+ * Guarantees the engine relies on: `publish` resolves once the event is handed to the
+ * transport; handlers of one task are called in the order events were published by
+ * this process. Delivery may be at-most-once (Redis pub/sub): subscribers treat a
+ * message as a hint and fill index gaps from the short-term store, so an adapter may
+ * drop messages but must never alter them.
+ */
+export interface BroadcastProvider {
+  /** Sends `event` to every subscriber of `taskId`, in every process. */
+  publish(taskId: string, event: TaskEvent): Promise<void>
+  /**
+   * Registers `handler` for live events of `taskId`. Returns a function that removes
+   * it; calling it twice is harmless. A throwing handler must not affect the others.
+   */
+  subscribe(taskId: string, handler: BroadcastHandler): () => void
+  /** Releases connections; subscriptions end. */
+  close(): Promise<void>
+}

@@ -1,0 +1,69 @@
+// Short-term store: the source of truth for live tasks and their ordered event logs.
+import type { Task, TaskEvent, TaskStatus } from '../types.js'
+
+/** An event before the store gave it an index. */
+export type EventDraft = Omit<TaskEvent, 'index' | 'superseded'>
+
+/** Inclusive bounds on raw event indexes. */
+export interface EventRange {
+  fromIndex?: number
+  toIndex?: number
+}
+
+export interface TransitionRequest {
+  /** The status the caller read; the transition only happens if it is still current. */
+  from: TaskStatus
+  /** Fields to set on the task together with the new status. */
+  patch: Pick<Task, 'status' | 'updatedAt'> & Partial<Pick<Task, 'completedAt' | 'result' | 'error'>>
+  /** The `taskcast:status` event appended in the same atomic step. */
+  event: EventDraft
+}
+
+export interface TransitionOutcome {
+  task: Task
+  event: TaskEvent
+}
+
+/**
+ * Holds tasks and their event logs while they are live.
+ *
+ * Every method that writes is atomic with respect to every other caller, in every
+ * process sharing the store (a Redis Lua script, not read-then-write from the engine).
+ */
+export interface ShortTermStore {
+  /** Stores a new task. Resolves `false`, changing nothing, when the id exists. */
+  createTask(task: Task): Promise<boolean>
+  /** The task, or `null`. The returned object is the caller's to keep. */
+  getTask(taskId: string): Promise<Task | null>
+  /**
+   * Compare-and-set on status: when the task's status equals `request.from`, applies
+   * `request.patch` and appends `request.event` with the next index, atomically.
+   * Resolves `null` (changing nothing) when the status differs.
+   * @throws TaskcastError `TASK_NOT_FOUND`
+   */
+  transitionTask(taskId: string, request: TransitionRequest): Promise<TransitionOutcome | null>
+  /**
+   * Appends user events with consecutive indexes, only while the task is `running`, in one
+   * atomic step: either all drafts are stored or none. Maintains series state: an
+   * `accumulate` event extends the series' running value; a `latest` event turns the
+   * series' previous event into a placeholder (`superseded: true`, `data: null`).
+   * @throws TaskcastError `TASK_NOT_FOUND`, `TASK_NOT_RUNNING`
+   */
+  appendEvents(taskId: string, drafts: EventDraft[]): Promise<TaskEvent[]>
+  /**
+   * Events in index order, placeholders included, limited to `range` when given.
+   * Resolves `[]` for an unknown task.
+   */
+  getEvents(taskId: string, range?: EventRange): Promise<TaskEvent[]>
+  /** The running value of an accumulate series (see SPEC §4), or `undefined`. */
+  getSeriesValue(taskId: string, seriesId: string): Promise<unknown>
+  /** Removes the task, its events and its series state. Resolves whether it existed. */
+  deleteTask(taskId: string): Promise<boolean>
+  /** Removes some (by id) or all events of a task; indexes of later events do not change. */
+  deleteEvents(taskId: string, eventIds?: string[]): Promise<number>
+  /** Sets a retention period on everything stored for the task. */
+  expire(taskId: string, seconds: number): Promise<void>
+  /** Resolves when the store answers; rejects otherwise. Used by health checks. */
+  ping(): Promise<void>
+  close(): Promise<void>
+}

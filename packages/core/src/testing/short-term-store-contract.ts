@@ -1,0 +1,265 @@
+// The storage contract: one suite every ShortTermStore adapter must pass unchanged.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { TaskcastError } from '../errors.js'
+import type { ShortTermStore } from '../storage/short-term-store.js'
+import type { TaskStatus } from '../types.js'
+import { STATUS_EVENT_TYPE } from '../types.js'
+import { makeDraft, makeTask, statusDraft } from './fixtures.js'
+
+export interface ShortTermStoreContractOptions {
+  /** Creates the store under test; called once for the suite. */
+  create: () => Promise<ShortTermStore> | ShortTermStore
+  /** Releases what `create` made (keys, connections). */
+  destroy?: (store: ShortTermStore) => Promise<void>
+}
+
+async function expectCode(promise: Promise<unknown>, code: string): Promise<void> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  )
+  expect(TaskcastError.isInstance(error), `expected a TaskcastError ${code}, got ${String(error)}`).toBe(true)
+  expect((error as TaskcastError).code).toBe(code)
+}
+
+export function describeShortTermStoreContract(name: string, options: ShortTermStoreContractOptions): void {
+  describe(`ShortTermStore contract: ${name}`, () => {
+    let store: ShortTermStore
+
+    beforeAll(async () => {
+      store = await options.create()
+    })
+    afterAll(async () => {
+      if (options.destroy) await options.destroy(store)
+      else await store.close()
+    })
+
+    async function runningTask(extra: Parameters<typeof makeTask>[0] = {}) {
+      const task = makeTask(extra)
+      await store.createTask(task)
+      const outcome = await store.transitionTask(task.id, {
+        from: 'pending',
+        patch: { status: 'running', updatedAt: Date.now() },
+        event: statusDraft(task.id, 'running', 'pending'),
+      })
+      expect(outcome?.task.status).toBe('running')
+      return task
+    }
+
+    it('creates a task once and refuses a duplicate id without changing it', async () => {
+      const task = makeTask({ type: 'llm.chat', params: { prompt: 'hi', nested: { n: 1 } } })
+      expect(await store.createTask(task)).toBe(true)
+      expect(await store.createTask({ ...task, type: 'other' })).toBe(false)
+      expect(await store.getTask(task.id)).toEqual(task)
+    })
+
+    it('returns null for an unknown task and copies the caller cannot use to corrupt it', async () => {
+      expect(await store.getTask('no-such-task')).toBeNull()
+      const task = makeTask({ metadata: { a: 1 } })
+      await store.createTask(task)
+      const read = await store.getTask(task.id)
+      read!.metadata!.a = 2
+      read!.status = 'failed'
+      expect(await store.getTask(task.id)).toEqual(task)
+    })
+
+    it('transitions with compare-and-set and appends the status event atomically', async () => {
+      const task = makeTask()
+      await store.createTask(task)
+      const stale = await store.transitionTask(task.id, {
+        from: 'running',
+        patch: { status: 'completed', updatedAt: 1 },
+        event: statusDraft(task.id, 'completed', 'running'),
+      })
+      expect(stale).toBeNull()
+      expect(await store.getEvents(task.id)).toEqual([])
+
+      const outcome = await store.transitionTask(task.id, {
+        from: 'pending',
+        patch: { status: 'running', updatedAt: task.createdAt + 5 },
+        event: statusDraft(task.id, 'running', 'pending'),
+      })
+      expect(outcome!.task).toEqual({ ...task, status: 'running', updatedAt: task.createdAt + 5 })
+      expect(outcome!.event).toMatchObject({ taskId: task.id, index: 0, type: STATUS_EVENT_TYPE })
+      expect(await store.getTask(task.id)).toEqual(outcome!.task)
+      expect((await store.getEvents(task.id)).map((e) => e.index)).toEqual([0])
+    })
+
+    it('stores result, error and completedAt with a terminal transition', async () => {
+      const task = await runningTask()
+      const outcome = await store.transitionTask(task.id, {
+        from: 'running',
+        patch: { status: 'failed', updatedAt: 10, completedAt: 10, error: { code: 'E', message: 'boom', details: { x: [1] } } },
+        event: statusDraft(task.id, 'failed', 'running'),
+      })
+      expect(outcome!.task).toMatchObject({ status: 'failed', completedAt: 10, error: { code: 'E', message: 'boom', details: { x: [1] } } })
+      expect(await store.getTask(task.id)).toEqual(outcome!.task)
+    })
+
+    it('reports TASK_NOT_FOUND for a transition of an unknown task', async () => {
+      await expectCode(
+        store.transitionTask('missing-task', {
+          from: 'pending',
+          patch: { status: 'running', updatedAt: 1 },
+          event: statusDraft('missing-task', 'running', 'pending'),
+        }),
+        'TASK_NOT_FOUND',
+      )
+    })
+
+    it('lets exactly one of 50 concurrent transitions from the same status win', async () => {
+      const task = await runningTask()
+      const targets: TaskStatus[] = ['completed', 'failed', 'cancelled', 'timeout']
+      const outcomes = await Promise.all(
+        Array.from({ length: 50 }, (_, i) => {
+          const status = targets[i % targets.length]!
+          return store.transitionTask(task.id, {
+            from: 'running',
+            patch: { status, updatedAt: Date.now() },
+            event: statusDraft(task.id, status, 'running'),
+          })
+        }),
+      )
+      const winners = outcomes.filter((o) => o !== null)
+      expect(winners).toHaveLength(1)
+      const events = await store.getEvents(task.id)
+      expect(events.map((e) => e.type)).toEqual([STATUS_EVENT_TYPE, STATUS_EVENT_TYPE])
+      expect((await store.getTask(task.id))!.status).toBe(winners[0]!.task.status)
+    })
+
+    it('appends a batch with consecutive indexes after the status event', async () => {
+      const task = await runningTask()
+      const drafts = [1, 2, 3].map((n) => makeDraft(task.id, { data: { n } }))
+      const events = await store.appendEvents(task.id, drafts)
+      expect(events.map((e) => e.index)).toEqual([1, 2, 3])
+      expect(events.map((e) => e.id)).toEqual(drafts.map((d) => d.id))
+      const stored = await store.getEvents(task.id)
+      expect(stored.map((e) => [e.index, e.data])).toEqual([
+        [0, { status: 'running', previousStatus: 'pending' }],
+        [1, { n: 1 }],
+        [2, { n: 2 }],
+        [3, { n: 3 }],
+      ])
+    })
+
+    it('keeps every JSON value as it was given', async () => {
+      const task = await runningTask()
+      const data = { s: 'héllo 🌍 "quoted"\n', n: -1.5e-7, b: false, z: null, a: [1, [2, { c: {} }]], e: [] }
+      const [event] = await store.appendEvents(task.id, [makeDraft(task.id, { data, level: 'warn', type: 'x.y' })])
+      const [read] = await store.getEvents(task.id, { fromIndex: event!.index })
+      expect(read).toEqual(event)
+      expect(read!.data).toEqual(data)
+      expect(read!.level).toBe('warn')
+    })
+
+    it('refuses events for a task that is not running, storing nothing', async () => {
+      const task = makeTask()
+      await store.createTask(task)
+      await expectCode(store.appendEvents(task.id, [makeDraft(task.id)]), 'TASK_NOT_RUNNING')
+      expect(await store.getEvents(task.id)).toEqual([])
+      await expectCode(store.appendEvents('missing-task', [makeDraft('missing-task')]), 'TASK_NOT_FOUND')
+    })
+
+    it('refuses events after the task completed', async () => {
+      const task = await runningTask()
+      await store.transitionTask(task.id, {
+        from: 'running',
+        patch: { status: 'completed', updatedAt: 1, completedAt: 1 },
+        event: statusDraft(task.id, 'completed', 'running'),
+      })
+      await expectCode(store.appendEvents(task.id, [makeDraft(task.id)]), 'TASK_NOT_RUNNING')
+      expect((await store.getEvents(task.id)).map((e) => e.index)).toEqual([0, 1])
+    })
+
+    it('gives 20 concurrent publishers × 500 events the indexes 1..10000 with no gap or duplicate', async () => {
+      const task = await runningTask()
+      const perPublisher = await Promise.all(
+        Array.from({ length: 20 }, async (_, publisher) => {
+          const indexes: number[] = []
+          for (let i = 0; i < 500; i++) {
+            const [event] = await store.appendEvents(task.id, [makeDraft(task.id, { data: { publisher, i } })])
+            indexes.push(event!.index)
+          }
+          return indexes
+        }),
+      )
+      for (const indexes of perPublisher) {
+        expect(indexes).toEqual([...indexes].sort((a, b) => a - b))
+      }
+      const all = perPublisher.flat().sort((a, b) => a - b)
+      expect(all).toEqual(Array.from({ length: 10_000 }, (_, i) => i + 1))
+      const stored = await store.getEvents(task.id)
+      expect(stored.map((e) => e.index)).toEqual(Array.from({ length: 10_001 }, (_, i) => i))
+    }, 60_000)
+
+    it('reads an inclusive index range', async () => {
+      const task = await runningTask()
+      await store.appendEvents(task.id, Array.from({ length: 9 }, (_, i) => makeDraft(task.id, { data: i })))
+      expect((await store.getEvents(task.id, { fromIndex: 3, toIndex: 5 })).map((e) => e.index)).toEqual([3, 4, 5])
+      expect((await store.getEvents(task.id, { fromIndex: 8 })).map((e) => e.index)).toEqual([8, 9])
+      expect((await store.getEvents(task.id, { toIndex: 1 })).map((e) => e.index)).toEqual([0, 1])
+      expect(await store.getEvents(task.id, { fromIndex: 50 })).toEqual([])
+      expect(await store.getEvents('missing-task')).toEqual([])
+    })
+
+    it('keeps accumulate events as deltas and the running value beside them', async () => {
+      const task = await runningTask()
+      const series = { seriesId: 'answer', seriesMode: 'accumulate' as const, seriesAccField: 'text' }
+      await store.appendEvents(task.id, [
+        makeDraft(task.id, { ...series, data: { text: 'Once ', role: 'a' } }),
+        makeDraft(task.id, { ...series, data: { text: 'upon ', role: 'b' } }),
+      ])
+      await store.appendEvents(task.id, [makeDraft(task.id, { ...series, data: { text: 'a time', role: 'c' } })])
+      expect(await store.getSeriesValue(task.id, 'answer')).toEqual({ text: 'Once upon a time', role: 'c' })
+      expect((await store.getEvents(task.id, { fromIndex: 1 })).map((e) => e.data)).toEqual([
+        { text: 'Once ', role: 'a' },
+        { text: 'upon ', role: 'b' },
+        { text: 'a time', role: 'c' },
+      ])
+      expect(await store.getSeriesValue(task.id, 'other')).toBeUndefined()
+    })
+
+    it('turns the previous event of a latest series into a placeholder', async () => {
+      const task = await runningTask()
+      const series = { seriesId: 'progress', seriesMode: 'latest' as const }
+      await store.appendEvents(task.id, [
+        makeDraft(task.id, { ...series, data: { pct: 10 } }),
+        makeDraft(task.id, { data: 'unrelated' }),
+        makeDraft(task.id, { ...series, data: { pct: 50 } }),
+      ])
+      await store.appendEvents(task.id, [makeDraft(task.id, { ...series, data: { pct: 90 } })])
+      const events = await store.getEvents(task.id, { fromIndex: 1 })
+      expect(events.map((e) => [e.index, e.data, e.superseded ?? false])).toEqual([
+        [1, null, true],
+        [2, 'unrelated', false],
+        [3, null, true],
+        [4, { pct: 90 }, false],
+      ])
+    })
+
+    it('deletes some or all events without renumbering later ones', async () => {
+      const task = await runningTask()
+      const events = await store.appendEvents(task.id, [1, 2, 3].map((n) => makeDraft(task.id, { data: n })))
+      expect(await store.deleteEvents(task.id, [events[1]!.id])).toBe(1)
+      expect((await store.getEvents(task.id)).map((e) => e.index)).toEqual([0, 1, 3])
+      expect(await store.deleteEvents(task.id)).toBe(3)
+      expect(await store.getEvents(task.id)).toEqual([])
+      const [next] = await store.appendEvents(task.id, [makeDraft(task.id)])
+      expect(next!.index).toBe(4)
+    })
+
+    it('deletes a task with its events', async () => {
+      const task = await runningTask()
+      await store.appendEvents(task.id, [makeDraft(task.id)])
+      expect(await store.deleteTask(task.id)).toBe(true)
+      expect(await store.getTask(task.id)).toBeNull()
+      expect(await store.getEvents(task.id)).toEqual([])
+      expect(await store.deleteTask(task.id)).toBe(false)
+      expect(await store.createTask({ ...task, status: 'pending' })).toBe(true)
+    })
+
+    it('answers ping', async () => {
+      await expect(store.ping()).resolves.toBeUndefined()
+    })
+  })
+}

@@ -1,0 +1,12 @@
+import { describeBroadcastProviderContract, describeShortTermStoreContract } from '../src/testing/index.js'
+import { MemoryBroadcastProvider } from '../src/memory/memory-broadcast-provider.js'
+import { MemoryShortTermStore } from '../src/memory/memory-short-term-store.js'
+
+describeShortTermStoreContract('memory', { create: () => new MemoryShortTermStore() })
+describeBroadcastProviderContract('memory', {
+  create: () => {
+    const provider = new MemoryBroadcastProvider()
+    provider.onHandlerError = () => {}
+    return provider
+  },
+})

@@ -1,0 +1,2 @@
+// @taskcast/react — public entry point. Content arrives with its issue.
+export const PACKAGE_NAME = '@taskcast/react'

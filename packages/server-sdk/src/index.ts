@@ -1,0 +1,2 @@
+// @taskcast/server-sdk — public entry point. Content arrives with its issue.
+export const PACKAGE_NAME = '@taskcast/server-sdk'
