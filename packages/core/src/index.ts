@@ -74,3 +74,5 @@ export {
   isLevel,
 } from './validation.js'
 export { assertJsonValue } from './json-value.js'
+export { parseSubscribeQuery, toSubscribeSearchParams } from './query.js'
+export type { SubscribeQuery } from './query.js'

@@ -37,6 +37,8 @@ export interface Collected {
   /** Resolves with how the subscription ended. */
   ended: Promise<{ done?: TaskStatus; limit?: true; error?: unknown }>
   unsubscribe: () => void
+  /** Resolves once history is replayed and live events flow. */
+  live: Promise<void>
 }
 
 export function collect(
@@ -46,6 +48,8 @@ export function collect(
   options: SubscribeOptions = {},
 ): Collected {
   const envelopes: SSEEnvelope[] = []
+  let wentLive!: () => void
+  const live = new Promise<void>((resolve) => (wentLive = resolve))
   let settle!: (value: { done?: TaskStatus; limit?: true; error?: unknown }) => void
   const ended = new Promise<{ done?: TaskStatus; limit?: true; error?: unknown }>((resolve) => (settle = resolve))
   const unsubscribe = engine.subscribe(
@@ -53,13 +57,14 @@ export function collect(
     filter,
     {
       onEnvelope: (envelope) => envelopes.push(envelope),
+      onLive: () => wentLive(),
       onDone: (done) => settle({ done }),
       onLimit: () => settle({ limit: true }),
       onError: (error) => settle({ error }),
     },
     options,
   )
-  return { envelopes, ended, unsubscribe }
+  return { envelopes, ended, unsubscribe, live }
 }
 
 /** A small seeded PRNG so randomised tests are reproducible from the printed seed. */

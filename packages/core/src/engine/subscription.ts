@@ -13,6 +13,8 @@ import type { SeriesFormat, SSEEnvelope, SubscribeFilter, Task, TaskEvent, TaskS
 export interface SubscriptionHandlers {
   /** Called for each event the filter selects, in index order, exactly once. */
   onEnvelope(envelope: SSEEnvelope): void
+  /** History is replayed; what follows is live. Not called when the subscription ended during replay. */
+  onLive?(): void
   /** The task reached a terminal status; the subscription has ended. */
   onDone?(status: TaskStatus): void
   /** Replay stopped at `limit` before the end of history; the subscription has ended (resume with a cursor). */
@@ -46,6 +48,7 @@ type State = 'replaying' | 'live' | 'filling' | 'closed'
 
 export class Subscription {
   private state: State = 'replaying'
+  private wentLive = false
   private buffer: TaskEvent[] = []
   private readonly stream: FilteredStream
   private readonly release: () => void
@@ -149,7 +152,12 @@ export class Subscription {
       }
       this.deliver(event)
     }
-    if (this.state === 'filling') this.state = 'live'
+    if (this.state !== 'filling') return
+    this.state = 'live'
+    if (!this.wentLive) {
+      this.wentLive = true
+      this.handlers.onLive?.()
+    }
   }
 
   private deliver(event: TaskEvent): void {

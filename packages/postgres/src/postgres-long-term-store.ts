@@ -1,0 +1,164 @@
+// PostgresLongTermStore: core's LongTermStore on PostgreSQL (SPEC §6), with compacted series rows.
+import { TaskcastError } from '@taskcast/core'
+import type { EventRange, LongTermStore, Task, TaskEvent } from '@taskcast/core'
+import type { Pool } from 'pg'
+import { withClient, withTransaction } from './connection.js'
+import { chunk, dedupeEvents, MAX_ROWS_PER_STATEMENT, upsertEventsStatement } from './event-rows.js'
+import { runMigrations, type AppliedMigration } from './migrations/run-migrations.js'
+import { resolveOptions, type PostgresLongTermStoreOptions, type ResolvedOptions } from './options.js'
+
+/**
+ * The long-term archive on PostgreSQL.
+ *
+ * Writes are idempotent upserts: resending a batch changes nothing. Accumulate and latest
+ * series keep one row each, replaced in place by the series' newer event, so an archived
+ * accumulate series reads back as one event holding the accumulated value.
+ *
+ * @example
+ * ```ts
+ * const store = new PostgresLongTermStore({ url: process.env.DATABASE_URL!, autoMigrate: true })
+ * const engine = new TaskEngine({ broadcast, shortTermStore, longTermStore: store })
+ * ```
+ */
+export class PostgresLongTermStore implements LongTermStore {
+  private readonly options: ResolvedOptions
+  private migrated: Promise<void> | undefined
+  private closing: Promise<void> | undefined
+
+  constructor(options: PostgresLongTermStoreOptions) {
+    this.options = resolveOptions(options)
+  }
+
+  /** The pool in use (the given one, or the one created from `url`). */
+  get pool(): Pool {
+    return this.options.pool
+  }
+
+  /** Applies pending migrations now; see `runMigrations`. */
+  migrate(): Promise<AppliedMigration[]> {
+    const { pool, schema, tablePrefix } = this.options
+    return runMigrations(pool, { schema, tablePrefix })
+  }
+
+  async saveTask(task: Task): Promise<void> {
+    const { pool, names } = await this.ready()
+    await withClient(pool, 'saving a task', (client) =>
+      client.query(
+        `INSERT INTO ${names.tasks} (id, type, status, created_at, updated_at, task)
+         VALUES ($1, $2, $3, $4, $5, $6::jsonb)
+         ON CONFLICT (id) DO UPDATE SET type = EXCLUDED.type, status = EXCLUDED.status,
+           created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at, task = EXCLUDED.task`,
+        [task.id, task.type ?? null, task.status, task.createdAt, task.updatedAt, JSON.stringify(task)],
+      ),
+    )
+  }
+
+  /**
+   * One multi-row upsert per call (per 500 rows, in one
+   * transaction when several statements are needed).
+   */
+  async saveEvents(events: TaskEvent[]): Promise<void> {
+    const rows = dedupeEvents(events)
+    if (rows.length === 0) return
+    const { pool, names } = await this.ready()
+    const statements = chunk(rows, MAX_ROWS_PER_STATEMENT).map((slice) => upsertEventsStatement(names, slice))
+    const [only] = statements
+    if (statements.length === 1 && only !== undefined) {
+      await withClient(pool, 'saving events', (client) => client.query(only))
+      return
+    }
+    await withTransaction(pool, 'saving events', async (client) => {
+      for (const statement of statements) await client.query(statement)
+    })
+  }
+
+  async getTask(taskId: string): Promise<Task | null> {
+    const { pool, names } = await this.ready()
+    const { rows } = await withClient(pool, 'reading a task', (client) =>
+      client.query<{ task: Task }>(`SELECT task FROM ${names.tasks} WHERE id = $1`, [taskId]),
+    )
+    return rows[0]?.task ?? null
+  }
+
+  /** Events in index order; `range` bounds are inclusive. */
+  async getEvents(taskId: string, range: EventRange = {}): Promise<TaskEvent[]> {
+    const { pool, names } = await this.ready()
+    const values: unknown[] = [taskId]
+    let where = 'task_id = $1'
+    if (range.fromIndex !== undefined) {
+      values.push(range.fromIndex)
+      where += ` AND idx >= $${values.length}`
+    }
+    if (range.toIndex !== undefined) {
+      values.push(range.toIndex)
+      where += ` AND idx <= $${values.length}`
+    }
+    const { rows } = await withClient(pool, 'reading events', (client) =>
+      client.query<{ event: TaskEvent }>(
+        // An absent data value is SQL NULL and stays absent; JSON null comes back as null.
+        `SELECT CASE WHEN data IS NULL THEN event ELSE jsonb_set(event, '{data}', data) END AS event
+         FROM ${names.events} WHERE ${where} ORDER BY idx`,
+        values,
+      ),
+    )
+    return rows.map((row) => row.event)
+  }
+
+  /** Deletes the task and all its events at once. Resolves whether anything was stored for it. */
+  async deleteTask(taskId: string): Promise<boolean> {
+    const { pool, names } = await this.ready()
+    const { rows } = await withClient(pool, 'deleting a task', (client) =>
+      client.query<{ deleted: boolean }>(
+        `WITH deleted_events AS (DELETE FROM ${names.events} WHERE task_id = $1 RETURNING 1),
+              deleted_task AS (DELETE FROM ${names.tasks} WHERE id = $1 RETURNING 1)
+         SELECT EXISTS (SELECT 1 FROM deleted_task) OR EXISTS (SELECT 1 FROM deleted_events) AS deleted`,
+        [taskId],
+      ),
+    )
+    return rows[0]?.deleted === true
+  }
+
+  /** Deletes the given events of the task (all of them without `eventIds`); resolves how many rows went. */
+  async deleteEvents(taskId: string, eventIds?: string[]): Promise<number> {
+    if (eventIds?.length === 0) return 0
+    const { pool, names } = await this.ready()
+    const result = await withClient(pool, 'deleting events', (client) =>
+      eventIds === undefined
+        ? client.query(`DELETE FROM ${names.events} WHERE task_id = $1`, [taskId])
+        : client.query(`DELETE FROM ${names.events} WHERE task_id = $1 AND id = ANY($2::text[])`, [taskId, eventIds]),
+    )
+    return result.rowCount ?? 0
+  }
+
+  /** Resolves when PostgreSQL answers `SELECT 1`; never runs migrations. */
+  async ping(): Promise<void> {
+    this.assertOpen()
+    await withClient(this.options.pool, 'pinging', (client) => client.query('SELECT 1'))
+  }
+
+  /** Ends the pool when the store created it; a given pool is left open. Safe to call twice. */
+  close(): Promise<void> {
+    this.closing ??= this.options.ownsPool ? this.options.pool.end() : Promise.resolve()
+    return this.closing
+  }
+
+  private assertOpen(): void {
+    if (this.closing !== undefined) throw new TaskcastError('STORE_UNAVAILABLE', 'the PostgreSQL store is closed')
+  }
+
+  /** The options, once migrations have run when `autoMigrate` asks for them. */
+  private async ready(): Promise<ResolvedOptions> {
+    this.assertOpen()
+    if (!this.options.autoMigrate) return this.options
+    // Shared by concurrent first calls; forgotten on failure so a later call retries.
+    this.migrated ??= this.migrate().then(
+      () => undefined,
+      (error: unknown) => {
+        this.migrated = undefined
+        throw error
+      },
+    )
+    await this.migrated
+    return this.options
+  }
+}

@@ -1,0 +1,160 @@
+// Migrations against the real server: applied once, idempotent, safe when run concurrently.
+import { TaskcastError } from '@taskcast/core'
+import type pg from 'pg'
+import { afterAll, afterEach, beforeAll, expect, test } from 'vitest'
+import { MIGRATIONS, PostgresLongTermStore, runMigrations } from '../src/index.js'
+import { createPool, describePostgres, dropSchema, makeTask, POSTGRES_URL, randomName } from './postgres.js'
+
+describePostgres('runMigrations', () => {
+  let admin: pg.Pool
+  const schemas: string[] = []
+  const newSchema = () => {
+    const schema = randomName('taskcast_test_mig_')
+    schemas.push(schema)
+    return schema
+  }
+
+  beforeAll(() => {
+    admin = createPool()
+  })
+  afterEach(async () => {
+    for (const schema of schemas.splice(0)) await dropSchema(admin, schema)
+  })
+  afterAll(async () => {
+    await admin.end()
+  })
+
+  async function recorded(schema: string, prefix = 'taskcast_') {
+    const { rows } = await admin.query<{ version: number; name: string }>(
+      `SELECT version, name FROM "${schema}"."${prefix}migrations" ORDER BY version`,
+    )
+    return rows
+  }
+
+  async function tables(schema: string) {
+    const { rows } = await admin.query<{ tablename: string }>(
+      'SELECT tablename FROM pg_tables WHERE schemaname = $1 ORDER BY tablename',
+      [schema],
+    )
+    return rows.map((row) => row.tablename)
+  }
+
+  test('creates the schema, applies every migration once and records it', async () => {
+    const schema = newSchema()
+    const applied = await runMigrations(admin, { schema })
+    expect(applied).toEqual([{ version: 1, name: 'init' }])
+    expect(MIGRATIONS.map((m) => m.version)).toEqual([1])
+    expect(await recorded(schema)).toEqual([{ version: 1, name: 'init' }])
+    expect(await tables(schema)).toEqual(['taskcast_events', 'taskcast_migrations', 'taskcast_tasks'])
+    const { rows } = await admin.query<{ indexname: string }>(
+      'SELECT indexname FROM pg_indexes WHERE schemaname = $1 ORDER BY indexname',
+      [schema],
+    )
+    expect(rows.map((row) => row.indexname)).toEqual([
+      'taskcast_events_id_key',
+      'taskcast_events_pkey',
+      'taskcast_events_series_key',
+      'taskcast_migrations_pkey',
+      'taskcast_tasks_pkey',
+    ])
+  })
+
+  test('running again applies nothing and changes nothing', async () => {
+    const schema = newSchema()
+    await runMigrations(admin, { schema })
+    const before = await admin.query(`SELECT applied_at FROM "${schema}".taskcast_migrations`)
+    expect(await runMigrations(admin, { schema })).toEqual([])
+    expect(await runMigrations(admin, { schema })).toEqual([])
+    const after = await admin.query(`SELECT applied_at FROM "${schema}".taskcast_migrations`)
+    expect(after.rows).toEqual(before.rows)
+  })
+
+  test('two processes migrating at once apply each migration exactly once', async () => {
+    const schema = newSchema()
+    // Separate pools stand for separate processes: each has its own connections.
+    const pools = [createPool(1), createPool(1), createPool(1)]
+    try {
+      const results = await Promise.all(pools.map((pool) => runMigrations(pool, { schema })))
+      expect(results.flat()).toEqual([{ version: 1, name: 'init' }])
+      expect(results.filter((applied) => applied.length === 0)).toHaveLength(2)
+      expect(await recorded(schema)).toEqual([{ version: 1, name: 'init' }])
+    } finally {
+      await Promise.all(pools.map((pool) => pool.end()))
+    }
+  })
+
+  test('keeps separate table sets apart by prefix in one schema', async () => {
+    const schema = newSchema()
+    expect(await runMigrations(admin, { schema, tablePrefix: 'a_' })).toEqual([{ version: 1, name: 'init' }])
+    expect(await runMigrations(admin, { schema, tablePrefix: 'b_' })).toEqual([{ version: 1, name: 'init' }])
+    expect(await tables(schema)).toEqual([
+      'a_events',
+      'a_migrations',
+      'a_tasks',
+      'b_events',
+      'b_migrations',
+      'b_tasks',
+    ])
+  })
+
+  test('accepts a URL and closes the pool it created', async () => {
+    const schema = newSchema()
+    expect(await runMigrations(POSTGRES_URL, { schema })).toEqual([{ version: 1, name: 'init' }])
+    expect(await recorded(schema)).toEqual([{ version: 1, name: 'init' }])
+  })
+
+  test('the store migrates before its first operation when autoMigrate is set', async () => {
+    const schema = newSchema()
+    const store = new PostgresLongTermStore({ pool: admin, schema, autoMigrate: true })
+    const task = makeTask()
+    // Concurrent first calls share one migration run.
+    await Promise.all([store.saveTask(task), store.getTask('missing'), store.getEvents('missing')])
+    expect(await store.getTask(task.id)).toEqual(task)
+    expect(await recorded(schema)).toEqual([{ version: 1, name: 'init' }])
+    await store.close()
+  })
+
+  test('store.migrate() applies pending migrations and reports them', async () => {
+    const schema = newSchema()
+    const store = new PostgresLongTermStore({ pool: admin, schema })
+    expect(await store.migrate()).toEqual([{ version: 1, name: 'init' }])
+    expect(await store.migrate()).toEqual([])
+    await store.close()
+  })
+
+  test('without migrations a read fails with INTERNAL carrying the SQLSTATE, not STORE_UNAVAILABLE', async () => {
+    const schema = newSchema()
+    const store = new PostgresLongTermStore({ pool: admin, schema })
+    const error = await store.getTask('x').catch((e: unknown) => e)
+    expect(TaskcastError.isInstance(error)).toBe(true)
+    expect((error as TaskcastError).code).toBe('INTERNAL')
+    expect((error as TaskcastError).details).toEqual({ sqlState: '42P01' })
+    await store.close()
+  })
+})
+
+test('schema and prefix must be plain lower-case identifiers', async () => {
+  const invalid = [
+    { schema: 'Public' },
+    { schema: 'a"; DROP TABLE x; --' },
+    { schema: '1abc' },
+    { tablePrefix: 'task-cast_' },
+    { tablePrefix: 'x'.repeat(47) },
+  ]
+  for (const options of invalid) {
+    const error = await runMigrations(POSTGRES_URL, options).catch((e: unknown) => e)
+    expect((error as TaskcastError).code).toBe('VALIDATION_ERROR')
+    expect(() => new PostgresLongTermStore({ url: POSTGRES_URL, ...options })).toThrow(
+      expect.objectContaining({ code: 'VALIDATION_ERROR' }),
+    )
+  }
+})
+
+test('the store needs exactly one of pool and url', () => {
+  expect(() => new PostgresLongTermStore({})).toThrow(expect.objectContaining({ code: 'VALIDATION_ERROR' }))
+  const pool = createPool(1)
+  expect(() => new PostgresLongTermStore({ pool, url: POSTGRES_URL })).toThrow(
+    expect.objectContaining({ code: 'VALIDATION_ERROR' }),
+  )
+  return pool.end()
+})
