@@ -1,0 +1,36 @@
+--[[
+  Appends a batch of user events to a running task: all of them with consecutive
+  indexes, or none.
+
+    Input:
+      KEYS[1] task hash, KEYS[2] events, KEYS[3] series, KEYS[4] event ids
+
+      ARGV[1] retention in ms (0: none)
+      ARGV[2] n: number of drafts
+      ARGV[3 ..] n drafts of 9 values each (see includes/append-event)
+
+    Output:
+      index of the first appended event (>= 0; the others follow it)
+      -1 task not found
+      -2 task not running (nothing stored)
+
+    Includes: apply-ttl, append-event
+]]
+local status = redis.call('HGET', KEYS[1], 'status')
+if not status then
+  return -1
+end
+if status ~= '"running"' then
+  return -2
+end
+
+local count = tonumber(ARGV[2])
+local first = tonumber(redis.call('HGET', KEYS[1], '@next') or '0')
+for i = 0, count - 1 do
+  appendEvent(first + i, 3 + i * 9)
+end
+if count > 0 then
+  redis.call('HSET', KEYS[1], '@next', first + count)
+  applyTtl(tonumber(ARGV[1]))
+end
+return first

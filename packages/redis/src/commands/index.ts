@@ -1,0 +1,62 @@
+// The Lua scripts, registered once per connection with ioredis `defineCommand`: ioredis
+// sends EVALSHA and falls back to EVAL when the server answers NOSCRIPT.
+import type { RedisClient } from '../connection.js'
+import appendEvents from './append-events-4.lua'
+import createTask from './create-task-4.lua'
+import deleteEvents from './delete-events-4.lua'
+import deleteTask from './delete-task-4.lua'
+import expireTask from './expire-task-4.lua'
+import appendEvent from './includes/append-event.lua'
+import applyTtl from './includes/apply-ttl.lua'
+import transitionTask from './transition-task-4.lua'
+
+type Arg = string | number
+
+/** A script call: KEYS then ARGV, flattened as ioredis expects. */
+type ScriptCall<R> = (...keysThenArgs: Arg[]) => Promise<R>
+
+/** The commands `defineScripts` adds to a client. Names carry a prefix to stay clear of the caller's own. */
+export interface TaskcastScripts {
+  taskcastCreateTask: ScriptCall<number>
+  taskcastTransitionTask: ScriptCall<number | [number, ...string[]]>
+  taskcastAppendEvents: ScriptCall<number>
+  taskcastDeleteEvents: ScriptCall<number>
+  taskcastDeleteTask: ScriptCall<number>
+  taskcastExpireTask: ScriptCall<number>
+}
+
+interface ScriptDefinition {
+  /** The file name; `<name>-<numberOfKeys>.lua` gives the number of keys. */
+  file: string
+  /** Included helpers (local functions), in the order they are prepended. */
+  includes: string[]
+  source: string
+}
+
+/** Every script with the file it lives in (tests check the names against the files). */
+export const SCRIPTS: Record<keyof TaskcastScripts, ScriptDefinition> = {
+  taskcastCreateTask: { file: 'create-task-4.lua', includes: [applyTtl], source: createTask },
+  taskcastTransitionTask: { file: 'transition-task-4.lua', includes: [applyTtl, appendEvent], source: transitionTask },
+  taskcastAppendEvents: { file: 'append-events-4.lua', includes: [applyTtl, appendEvent], source: appendEvents },
+  taskcastDeleteEvents: { file: 'delete-events-4.lua', includes: [applyTtl], source: deleteEvents },
+  taskcastDeleteTask: { file: 'delete-task-4.lua', includes: [], source: deleteTask },
+  taskcastExpireTask: { file: 'expire-task-4.lua', includes: [applyTtl], source: expireTask },
+}
+
+/** The number of keys a script takes, read from its file name. */
+export function numberOfKeys(file: string): number {
+  const match = /-(\d+)\.lua$/.exec(file)
+  if (!match) throw new Error(`script file ${file} does not end in -<numberOfKeys>.lua`)
+  return Number(match[1])
+}
+
+/** Registers the scripts on `client` (idempotent) and returns it typed with them. */
+export function defineScripts(client: RedisClient): RedisClient & TaskcastScripts {
+  for (const [name, script] of Object.entries(SCRIPTS)) {
+    client.defineCommand(name, {
+      numberOfKeys: numberOfKeys(script.file),
+      lua: [...script.includes, script.source].join('\n'),
+    })
+  }
+  return client as RedisClient & TaskcastScripts
+}

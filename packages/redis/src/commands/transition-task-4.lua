@@ -1,0 +1,51 @@
+--[[
+  Compare-and-set on a task's status, appending the status event in the same step.
+
+    Input:
+      KEYS[1] task hash, KEYS[2] events, KEYS[3] series, KEYS[4] event ids
+
+      ARGV[1] retention in ms (0: none)
+      ARGV[2] the expected status, JSON-encoded (e.g. '"running"')
+      ARGV[3] s: number of fields to set
+      ARGV[4 .. 3 + 2s] field, JSON value pairs
+      ARGV[4 + 2s] d: number of fields to remove (patch fields set to undefined)
+      ARGV[5 + 2s .. 4 + 2s + d] field names
+      ARGV[5 + 2s + d ..] the status event draft (9 values, see includes/append-event)
+
+    Output:
+      { index of the status event, task hash as field, value, field, value, ... }
+      -1 task not found
+      -3 the status differs from the expected one (nothing changed)
+
+    Includes: apply-ttl, append-event
+]]
+local status = redis.call('HGET', KEYS[1], 'status')
+if not status then
+  return -1
+end
+if status ~= ARGV[2] then
+  return -3
+end
+
+local setCount = tonumber(ARGV[3])
+if setCount > 0 then
+  local fieldValues = {}
+  for i = 1, setCount * 2 do
+    fieldValues[i] = ARGV[3 + i]
+  end
+  redis.call('HSET', KEYS[1], unpack(fieldValues))
+end
+local deleteAt = 4 + setCount * 2
+local deleteCount = tonumber(ARGV[deleteAt])
+for i = 1, deleteCount do
+  redis.call('HDEL', KEYS[1], ARGV[deleteAt + i])
+end
+
+local index = tonumber(redis.call('HGET', KEYS[1], '@next') or '0')
+appendEvent(index, deleteAt + deleteCount + 1)
+redis.call('HSET', KEYS[1], '@next', index + 1)
+applyTtl(tonumber(ARGV[1]))
+
+local result = redis.call('HGETALL', KEYS[1])
+table.insert(result, 1, index)
+return result

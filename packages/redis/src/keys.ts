@@ -1,0 +1,30 @@
+// Key layout: every key and channel of a task carries the hash tag `{<taskId>}`, so one
+// task's keys share a Redis Cluster slot and its scripts can touch them all.
+import { TaskcastError } from '@taskcast/core'
+
+/** @defaultValue of every `keyPrefix` option. */
+export const DEFAULT_KEY_PREFIX = 'taskcast:'
+
+/** The four keys of a task, in the order every script takes them as KEYS[1..4]. */
+export type TaskKeys = readonly [task: string, events: string, series: string, ids: string]
+
+export function taskKeys(prefix: string, taskId: string): TaskKeys {
+  const tag = `{${taskId}}`
+  return [`${prefix}task:${tag}`, `${prefix}events:${tag}`, `${prefix}series:${tag}`, `${prefix}ids:${tag}`]
+}
+
+/** The pub/sub channel of a task's live events. */
+export function liveChannel(prefix: string, taskId: string): string {
+  return `${prefix}live:{${taskId}}`
+}
+
+/**
+ * A brace in the prefix would become the hash tag of every key, putting all tasks in one
+ * cluster slot (and breaking the per-task tag), so it is refused.
+ */
+export function checkKeyPrefix(prefix: string): string {
+  if (prefix.includes('{') || prefix.includes('}')) {
+    throw new TaskcastError('VALIDATION_ERROR', `keyPrefix must not contain braces: ${JSON.stringify(prefix)}`)
+  }
+  return prefix
+}

@@ -1,0 +1,168 @@
+// RedisShortTermStore: core's ShortTermStore on Redis, every write one Lua script.
+import {
+  TaskcastError,
+  type EventDraft,
+  type EventRange,
+  type ShortTermStore,
+  type Task,
+  type TaskEvent,
+  type TransitionOutcome,
+  type TransitionRequest,
+} from '@taskcast/core'
+import { defineScripts, type TaskcastScripts } from './commands/index.js'
+import { WriteConnection, type RedisClient, type RedisConnectionOptions } from './connection.js'
+import { SCRIPT_CODES, scriptCodeError, toTaskcastError } from './errors.js'
+import { decodeEvent, encodeDraft, joinAroundField } from './event-codec.js'
+import { checkKeyPrefix, DEFAULT_KEY_PREFIX, taskKeys } from './keys.js'
+import { decodeTask, encodePatch, encodeTaskFields } from './task-codec.js'
+
+export interface RedisShortTermStoreOptions extends RedisConnectionOptions {
+  /**
+   * Prepended to every key; must not contain braces (the task id is the hash tag).
+   * @defaultValue 'taskcast:'
+   */
+  keyPrefix?: string
+  /**
+   * When set, every write gives all keys of the task this time to live, so a task
+   * nobody touches for that long disappears. A deadline set by `expire()` takes
+   * precedence. Unset: keys live until `deleteTask` or `expire`.
+   * @defaultValue undefined
+   */
+  retentionSeconds?: number
+}
+
+/**
+ * Tasks and their event logs in Redis (SPEC §6). Per task, with `{id}` as hash tag:
+ * `task:{id}` (hash), `events:{id}` (sorted set of event JSON scored by index),
+ * `series:{id}` (hash of series state) and `ids:{id}` (hash event id → index).
+ *
+ * @example
+ * ```ts
+ * const store = new RedisShortTermStore({ url: 'redis://127.0.0.1:6379' })
+ * await store.createTask({ id: 't1', status: 'pending', createdAt: Date.now(), updatedAt: Date.now() })
+ * ```
+ */
+export class RedisShortTermStore implements ShortTermStore {
+  private readonly connection: WriteConnection
+  private readonly client: RedisClient & TaskcastScripts
+  private readonly prefix: string
+  private readonly retentionMs: number
+
+  constructor(options: RedisShortTermStoreOptions) {
+    this.prefix = checkKeyPrefix(options.keyPrefix ?? DEFAULT_KEY_PREFIX)
+    const retention = options.retentionSeconds
+    if (retention !== undefined && !(retention > 0)) {
+      throw new TaskcastError('VALIDATION_ERROR', 'retentionSeconds must be a positive number')
+    }
+    this.retentionMs = retention === undefined ? 0 : Math.ceil(retention * 1000)
+    this.connection = new WriteConnection(options, 'RedisShortTermStore')
+    this.client = defineScripts(this.connection.client)
+  }
+
+  async createTask(task: Task): Promise<boolean> {
+    const created = await this.run(() =>
+      this.client.taskcastCreateTask(...this.keys(task.id), this.retentionMs, ...encodeTaskFields(task)),
+    )
+    return created === 1
+  }
+
+  async getTask(taskId: string): Promise<Task | null> {
+    const hash = await this.run(() => this.client.hgetall(this.keys(taskId)[0]))
+    return Object.keys(hash).length === 0 ? null : decodeTask(hash)
+  }
+
+  async transitionTask(taskId: string, request: TransitionRequest): Promise<TransitionOutcome | null> {
+    const { set, remove } = encodePatch(request.patch)
+    const draft = encodeDraft(request.event)
+    const result = await this.run(() =>
+      this.client.taskcastTransitionTask(
+        ...this.keys(taskId),
+        this.retentionMs,
+        JSON.stringify(request.from),
+        set.length / 2,
+        ...set,
+        remove.length,
+        ...remove,
+        ...draft.args,
+      ),
+    )
+    if (typeof result === 'number') {
+      if (result === SCRIPT_CODES.STATUS_CHANGED) return null
+      throw scriptCodeError(result, taskId)
+    }
+    const [index, ...hash] = result
+    return { task: decodeTask(hash), event: { ...draft.event, index: Number(index) } as TaskEvent }
+  }
+
+  async appendEvents(taskId: string, drafts: EventDraft[]): Promise<TaskEvent[]> {
+    const encoded = drafts.map(encodeDraft)
+    const first = await this.run(() =>
+      this.client.taskcastAppendEvents(
+        ...this.keys(taskId),
+        this.retentionMs,
+        encoded.length,
+        ...encoded.flatMap((draft) => draft.args),
+      ),
+    )
+    if (first < 0) throw scriptCodeError(first, taskId)
+    return encoded.map((draft, i) => ({ ...draft.event, index: first + i }) as TaskEvent)
+  }
+
+  async getEvents(taskId: string, range: EventRange = {}): Promise<TaskEvent[]> {
+    const min = range.fromIndex ?? '-inf'
+    const max = range.toIndex ?? '+inf'
+    const members = await this.run(() => this.client.zrangebyscore(this.keys(taskId)[1], min, max))
+    return members.map(decodeEvent)
+  }
+
+  async getSeriesValue(taskId: string, seriesId: string): Promise<unknown> {
+    const [pre, content, post] = await this.run(() =>
+      this.client.hmget(this.keys(taskId)[2], `ap:${seriesId}`, `at:${seriesId}`, `as:${seriesId}`),
+    )
+    if (pre == null || content == null || post == null) return undefined
+    return joinAroundField(pre, content, post)
+  }
+
+  async deleteTask(taskId: string): Promise<boolean> {
+    return (await this.run(() => this.client.taskcastDeleteTask(...this.keys(taskId)))) === 1
+  }
+
+  async deleteEvents(taskId: string, eventIds?: string[]): Promise<number> {
+    if (eventIds !== undefined && eventIds.length === 0) return 0
+    return this.run(() =>
+      this.client.taskcastDeleteEvents(
+        ...this.keys(taskId),
+        this.retentionMs,
+        eventIds === undefined ? '1' : '0',
+        ...(eventIds ?? []),
+      ),
+    )
+  }
+
+  async expire(taskId: string, seconds: number): Promise<void> {
+    await this.run(() => this.client.taskcastExpireTask(...this.keys(taskId), Math.max(0, Math.ceil(seconds * 1000))))
+  }
+
+  async ping(): Promise<void> {
+    await this.run(() => this.client.ping())
+  }
+
+  /** Closes the connection when the store opened it (`url`); an instance passed as `redis` stays open. */
+  async close(): Promise<void> {
+    await this.connection.close()
+  }
+
+  private keys(taskId: string) {
+    return taskKeys(this.prefix, taskId)
+  }
+
+  /** Sends a command only over a live connection, and reports failures as TaskcastErrors. */
+  private async run<T>(command: () => Promise<T>): Promise<T> {
+    await this.connection.ready()
+    try {
+      return await command()
+    } catch (error) {
+      throw toTaskcastError(error)
+    }
+  }
+}
