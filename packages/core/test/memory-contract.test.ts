@@ -2,7 +2,7 @@ import { describeBroadcastProviderContract, describeShortTermStoreContract } fro
 import { MemoryBroadcastProvider } from '../src/memory/memory-broadcast-provider.js'
 import { MemoryShortTermStore } from '../src/memory/memory-short-term-store.js'
 
-describeShortTermStoreContract('memory', { create: () => new MemoryShortTermStore() })
+describeShortTermStoreContract('memory', { create: () => new MemoryShortTermStore(), deadlines: true })
 describeBroadcastProviderContract('memory', {
   create: () => {
     const provider = new MemoryBroadcastProvider()

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest'
+import { TaskEngine } from '../src/engine/task-engine.js'
+import { MemoryBroadcastProvider } from '../src/memory/memory-broadcast-provider.js'
 import { MemoryLongTermStore } from '../src/memory/memory-long-term-store.js'
+import { MemoryShortTermStore } from '../src/memory/memory-short-term-store.js'
+import { ManualClock } from '../src/testing/manual-clock.js'
 import type { Task } from '../src/types.js'
 import { STATUS_EVENT_TYPE } from '../src/types.js'
 import { memoryEngine, runningTask } from './helpers.js'
@@ -32,18 +36,51 @@ describe('TTL', () => {
     const { engine, clock } = memoryEngine()
     const task = await runningTask(engine, { ttl: 5 })
     await engine.transitionTask(task.id, 'completed')
-    expect(clock.pendingTimers()).toBe(0)
     await clock.advance(10_000)
     expect((await engine.getTask(task.id))!.status).toBe('completed')
   })
 
   it('handles deadlines beyond the range of setTimeout', async () => {
-    const { engine, clock } = memoryEngine()
+    const { engine, clock } = memoryEngine({ deadlinePollMs: 7 * 24 * 3600 * 1000 })
     const task = await engine.createTask({ ttl: 40 * 24 * 3600 })
     await clock.advance(39 * 24 * 3600 * 1000)
     expect((await engine.getTask(task.id))!.status).toBe('pending')
     await clock.advance(24 * 3600 * 1000)
     expect((await engine.getTask(task.id))!.status).toBe('timeout')
+  })
+})
+
+describe('TTL across engines sharing a store', () => {
+  function sharedStore() {
+    const clock = new ManualClock()
+    const broadcast = new MemoryBroadcastProvider()
+    const store = new MemoryShortTermStore({ clock })
+    const engine = () => new TaskEngine({ broadcast, shortTermStore: store, clock })
+    return { clock, store, engine }
+  }
+
+  it('fires exactly once when two engines know the deadline', async () => {
+    const { clock, engine } = sharedStore()
+    const a = engine()
+    const b = engine()
+    const task = await a.createTask({ ttl: 2 })
+    await a.transitionTask(task.id, 'running')
+    await clock.advance(5000)
+    const statuses = (await b.getEvents(task.id)).map((e) => (e.data as { status: string }).status)
+    expect(statuses).toEqual(['running', 'timeout'])
+  })
+
+  it('still fires after the engine that created the task stopped (a restart)', async () => {
+    const { clock, engine } = sharedStore()
+    const before = engine()
+    const task = await before.createTask({ ttl: 2 })
+    await before.stop()
+    const after = engine()
+    await clock.advance(1999)
+    expect((await after.getTask(task.id))!.status).toBe('pending')
+    await clock.advance(1001)
+    expect(await after.getTask(task.id)).toMatchObject({ status: 'timeout', error: { code: 'TTL_EXPIRED' } })
+    expect(await after.getEvents(task.id)).toHaveLength(1)
   })
 })
 

@@ -39,6 +39,11 @@ export interface TaskEngineOptions {
   /** @defaultValue the system clock */
   clock?: Clock
   longTermWriter?: LongTermWriterOptions
+  /**
+   * How often to ask a store with shared deadlines (`dueDeadlines`) for expired tasks.
+   * @defaultValue 1000
+   */
+  deadlinePollMs?: number
 }
 
 export interface GetEventsOptions {
@@ -67,6 +72,8 @@ export class TaskEngine {
   private readonly cleanup: CleanupScheduler
   private readonly writer: LongTermWriter | undefined
   private readonly subscriptions = new Set<Subscription>()
+  private deadlinePoll: unknown
+  private stopped = false
 
   constructor(options: TaskEngineOptions) {
     this.broadcast = options.broadcast
@@ -83,6 +90,7 @@ export class TaskEngine {
       longTerm: this.longTerm,
       reportError: report,
     })
+    if (this.shortTerm.dueDeadlines) this.pollDeadlines(options.deadlinePollMs ?? 1000)
     if (this.longTerm) {
       this.writer = new LongTermWriter(this.longTerm, this.shortTerm, this.clock, report, options.longTermWriter)
     }
@@ -224,6 +232,8 @@ export class TaskEngine {
 
   /** Ends TTL and cleanup timers and flushes pending long-term writes. Stores stay open. */
   async stop(options: { flushTimeoutMs?: number } = {}): Promise<void> {
+    this.stopped = true
+    if (this.deadlinePoll !== undefined) this.clock.clearTimeout(this.deadlinePoll)
     this.ttl.stop()
     this.cleanup.stop()
     await this.writer?.stop(options.flushTimeoutMs)
@@ -290,16 +300,35 @@ export class TaskEngine {
     return { task: archived, events: archivedEvents }
   }
 
-  /** TTL deadline: time the task out unless it already ended; retried if it changed meanwhile. */
-  private async expireTask(taskId: string): Promise<void> {
+  /** Times out tasks whose deadline, kept by the store, passed — also those of other or earlier processes. */
+  private pollDeadlines(intervalMs: number): void {
+    const poll = async () => {
+      try {
+        const due = await this.shortTerm.dueDeadlines!(this.clock.now(), 100)
+        for (const taskId of due) {
+          if (await this.expireTask(taskId)) await this.shortTerm.clearDeadline?.(taskId)
+        }
+      } catch (error) {
+        this.hooks.reportError(error, { source: 'ttl' })
+      }
+      if (!this.stopped) this.deadlinePoll = this.clock.setTimeout(() => void poll(), intervalMs)
+    }
+    this.deadlinePoll = this.clock.setTimeout(() => void poll(), 0)
+  }
+
+  /**
+   * TTL deadline: time the task out unless it already ended; retried if it changed meanwhile.
+   * Resolves whether the deadline is dealt with (the task ended or is gone).
+   */
+  private async expireTask(taskId: string): Promise<boolean> {
     try {
       for (let attempt = 0; attempt < 5; attempt++) {
         const task = await this.shortTerm.getTask(taskId)
-        if (!task || isTerminalStatus(task.status)) return
+        if (!task || isTerminalStatus(task.status)) return true
         const error = { code: 'TTL_EXPIRED', message: `task exceeded its ttl of ${task.ttl}s` }
         try {
           await this.applyTransition(task, 'timeout', { error }, true)
-          return
+          return true
         } catch (e) {
           if (!(TaskcastError.isInstance(e) && e.code === 'CONFLICT')) throw e
         }
@@ -307,6 +336,7 @@ export class TaskEngine {
     } catch (error) {
       this.hooks.reportError(error, { source: 'ttl', taskId })
     }
+    return false
   }
 }
 

@@ -44,6 +44,7 @@ function lowerBound(events: TaskEvent[], index: number): number {
 
 export class MemoryShortTermStore implements ShortTermStore {
   private readonly records = new Map<string, TaskRecord>()
+  private readonly deadlines = new Map<string, number>()
   private readonly clock: Clock
 
   constructor(options: MemoryShortTermStoreOptions = {}) {
@@ -53,6 +54,7 @@ export class MemoryShortTermStore implements ShortTermStore {
   async createTask(task: Task): Promise<boolean> {
     if (this.records.has(task.id)) return false
     this.records.set(task.id, { task: structuredClone(task), events: [], nextIndex: 0, series: new Map() })
+    if (task.ttl !== undefined) this.deadlines.set(task.id, task.createdAt + task.ttl * 1000)
     return true
   }
 
@@ -95,6 +97,7 @@ export class MemoryShortTermStore implements ShortTermStore {
     if (!record) return false
     if (record.expiry !== undefined) this.clock.clearTimeout(record.expiry)
     this.records.delete(taskId)
+    this.deadlines.delete(taskId)
     return true
   }
 
@@ -119,6 +122,19 @@ export class MemoryShortTermStore implements ShortTermStore {
     record.expiry = this.clock.setTimeout(() => {
       if (this.records.get(taskId) === record) this.records.delete(taskId)
     }, seconds * 1000)
+  }
+
+  async dueDeadlines(now: number, max: number): Promise<string[]> {
+    const due: string[] = []
+    for (const [taskId, at] of this.deadlines) {
+      if (due.length >= max) break
+      if (at <= now) due.push(taskId)
+    }
+    return due
+  }
+
+  async clearDeadline(taskId: string): Promise<void> {
+    this.deadlines.delete(taskId)
   }
 
   async ping(): Promise<void> {}

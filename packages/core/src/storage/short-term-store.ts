@@ -63,6 +63,15 @@ export interface ShortTermStore {
   deleteEvents(taskId: string, eventIds?: string[]): Promise<number>
   /** Sets a retention period on everything stored for the task. */
   expire(taskId: string, seconds: number): Promise<void>
+  /**
+   * Optional: TTL deadlines that outlive the process and are shared by every process using
+   * the store. When present, `createTask` of a task with a `ttl` records its deadline, and
+   * the engine polls this method for ids whose deadline passed (compare-and-set makes sure
+   * only one process times a task out).
+   */
+  dueDeadlines?(now: number, max: number): Promise<string[]>
+  /** Optional, with `dueDeadlines`: forgets a task's deadline once it is handled. */
+  clearDeadline?(taskId: string): Promise<void>
   /** Resolves when the store answers; rejects otherwise. Used by health checks. */
   ping(): Promise<void>
   close(): Promise<void>

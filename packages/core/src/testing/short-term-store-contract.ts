@@ -11,6 +11,8 @@ export interface ShortTermStoreContractOptions {
   create: () => Promise<ShortTermStore> | ShortTermStore
   /** Releases what `create` made (keys, connections). */
   destroy?: (store: ShortTermStore) => Promise<void>
+  /** The store implements the optional shared deadlines (`dueDeadlines`, `clearDeadline`). */
+  deadlines?: boolean
 }
 
 async function expectCode(promise: Promise<unknown>, code: string): Promise<void> {
@@ -256,6 +258,23 @@ export function describeShortTermStoreContract(name: string, options: ShortTermS
       expect(await store.getEvents(task.id)).toEqual([])
       expect(await store.deleteTask(task.id)).toBe(false)
       expect(await store.createTask({ ...task, status: 'pending' })).toBe(true)
+    })
+
+    it.runIf(options.deadlines === true)('records TTL deadlines and lists the due ones until cleared', async () => {
+      const now = Date.now()
+      const soon = makeTask({ ttl: 1, createdAt: now - 5000 })
+      const later = makeTask({ ttl: 3600, createdAt: now })
+      const none = makeTask({ createdAt: now - 10_000 })
+      for (const task of [soon, later, none]) await store.createTask(task)
+      const due = await store.dueDeadlines!(now, 1000)
+      expect(due).toContain(soon.id)
+      expect(due).not.toContain(later.id)
+      expect(due).not.toContain(none.id)
+      await store.clearDeadline!(soon.id)
+      expect(await store.dueDeadlines!(now, 1000)).not.toContain(soon.id)
+      expect(await store.dueDeadlines!(now + 3_600_000, 1000)).toContain(later.id)
+      await store.deleteTask(later.id)
+      expect(await store.dueDeadlines!(now + 3_600_000, 1000)).not.toContain(later.id)
     })
 
     it('answers ping', async () => {
