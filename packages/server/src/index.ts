@@ -1,2 +1,22 @@
-// @taskcast/server — public entry point. Content arrives with its issue.
-export const PACKAGE_NAME = '@taskcast/server'
+// @taskcast/server — the Hono app of Taskcast: REST, SSE, auth and webhooks.
+export { createTaskcastApp } from './app.js'
+export type { TaskcastApp } from './app.js'
+export { DEFAULT_LIMITS, DEFAULT_SSE } from './options.js'
+export type { TaskcastAppOptions, LimitOptions, SseOptions } from './options.js'
+export { HTTP_STATUS_BY_CODE, httpStatusOf, toErrorBody, toTaskcastError } from './http-status.js'
+export type { ErrorBody } from './http-status.js'
+export type { TaskcastEnv } from './route-context.js'
+export { EVENT_FRAME_NAME, DONE_FRAME_NAME, PING_FRAME, eventFrame, doneFrame } from './sse/frames.js'
+export {
+  createAuthMiddleware,
+  requireScope,
+  assertAccess,
+  hasScope,
+  canAccessTask,
+  assertTaskRules,
+  getAuth,
+  AUTH_VARIABLE,
+} from './auth/index.js'
+export type { AuthContext, AuthOptions, AuthVariables, JwtAuthOptions, JwtAlgorithm } from './auth/index.js'
+export { createWebhookDispatcher, assertWebhookUrlAllowed, signBody, SIGNATURE_HEADER } from './webhooks/index.js'
+export type { WebhookDispatcher, WebhookDispatcherOptions, WebhookOptions } from './webhooks/index.js'

@@ -1,0 +1,38 @@
+// Request bodies: a size cap enforced while reading, then strict JSON parsing.
+import { TaskcastError } from '@taskcast/core'
+import type { Context, MiddlewareHandler } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
+
+const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i
+
+/**
+ * Rejects bodies over `maxBytes` with `PAYLOAD_TOO_LARGE`. Hono's `bodyLimit` trusts
+ * `Content-Length` when present and otherwise counts bytes as they stream in, so an
+ * oversized chunked upload is cut without being buffered whole.
+ */
+export function limitBody(maxBytes: number): MiddlewareHandler {
+  return bodyLimit({
+    maxSize: maxBytes,
+    onError: () => {
+      throw new TaskcastError('PAYLOAD_TOO_LARGE', `request body is larger than ${maxBytes} bytes`)
+    },
+  })
+}
+
+/**
+ * The request's JSON body, or `undefined` when the body is empty.
+ * @throws TaskcastError `VALIDATION_ERROR` for a non-JSON media type or malformed JSON.
+ */
+export async function readJsonBody(c: Context): Promise<unknown> {
+  const text = await c.req.text()
+  if (text.trim().length === 0) return undefined
+  const contentType = c.req.header('Content-Type') ?? ''
+  if (!JSON_MEDIA_TYPE.test(contentType)) {
+    throw new TaskcastError('VALIDATION_ERROR', 'request body must be JSON (Content-Type: application/json)')
+  }
+  try {
+    return JSON.parse(text) as unknown
+  } catch {
+    throw new TaskcastError('VALIDATION_ERROR', 'request body is not valid JSON')
+  }
+}

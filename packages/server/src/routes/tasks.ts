@@ -1,0 +1,61 @@
+// Task routes: create, read, transition, delete (SPEC §7).
+import { TaskcastError, validateCreateTaskInput, type TaskStatus, type TransitionPayload } from '@taskcast/core'
+import { assertAccess, getAuth, requireScope } from '../auth/index.js'
+import { limitBody, readJsonBody } from '../middleware/json-body.js'
+import { authorizeTask, taskNotFound, type RouteContext, type TaskcastHono } from '../route-context.js'
+import { taskView } from '../task-view.js'
+import { assertWebhookUrlAllowed } from '../webhooks/index.js'
+
+const READ_SCOPES = ['event:subscribe', 'task:manage'] as const
+const TRANSITION_FIELDS = ['status', 'result', 'error']
+
+export function registerTaskRoutes(app: TaskcastHono, ctx: RouteContext): void {
+  const { engine } = ctx
+  const body = limitBody(ctx.limits.maxBodyBytes)
+
+  app.post('/tasks', requireScope('task:create'), body, async (c) => {
+    const input = validateCreateTaskInput((await readJsonBody(c)) ?? {})
+    if (input.webhooks !== undefined && input.webhooks.length > 0) {
+      assertAccess(getAuth(c), 'webhook:create')
+      // Callers choose these URLs: refuse internal targets before anything is stored.
+      await Promise.all(input.webhooks.map((hook) => assertWebhookUrlAllowed(hook.url, ctx.webhooks)))
+    }
+    return c.json(taskView(await engine.createTask(input)), 201)
+  })
+
+  app.get('/tasks/:id', requireScope(READ_SCOPES), async (c) => {
+    const task = await authorizeTask(ctx, c, c.req.param('id'), READ_SCOPES)
+    return c.json(taskView(task), 200)
+  })
+
+  app.patch('/tasks/:id/status', requireScope('task:manage'), body, async (c) => {
+    const taskId = c.req.param('id')
+    const { status, payload } = readTransition(await readJsonBody(c))
+    await authorizeTask(ctx, c, taskId, 'task:manage')
+    return c.json(taskView(await engine.transitionTask(taskId, status, payload)), 200)
+  })
+
+  app.delete('/tasks/:id', requireScope('task:manage'), async (c) => {
+    const taskId = c.req.param('id')
+    await authorizeTask(ctx, c, taskId, 'task:manage')
+    if (!(await engine.deleteTask(taskId))) throw taskNotFound(taskId)
+    // Its events are gone: streams of this server would otherwise wait forever.
+    ctx.connections.endTask(taskId, 'deleted')
+    return c.body(null, 204)
+  })
+}
+
+/** The PATCH body `{ status, result?, error? }`; the engine validates the values. */
+function readTransition(body: unknown): { status: TaskStatus; payload: TransitionPayload } {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new TaskcastError('VALIDATION_ERROR', 'body must be an object { status, result?, error? }')
+  }
+  const raw = body as Record<string, unknown>
+  for (const key of Object.keys(raw)) {
+    if (!TRANSITION_FIELDS.includes(key)) throw new TaskcastError('VALIDATION_ERROR', `body.${key} is not a known field`)
+  }
+  const payload: TransitionPayload = {}
+  if (raw.result !== undefined) payload.result = raw.result as TransitionPayload['result']
+  if (raw.error !== undefined) payload.error = raw.error as TransitionPayload['error']
+  return { status: raw.status as TaskStatus, payload }
+}

@@ -1,0 +1,40 @@
+// The text of Taskcast's SSE frames (SPEC §8). Kept apart from the transport so it can be
+// swapped or cached without touching connection handling.
+import type { SSEEnvelope, TerminalStatus } from '@taskcast/core'
+
+export const EVENT_FRAME_NAME = 'taskcast.event'
+export const DONE_FRAME_NAME = 'taskcast.done'
+
+/** A comment line: ignored by every SSE parser, it keeps proxies from closing an idle stream. */
+export const PING_FRAME = ': ping\n\n'
+
+/**
+ * One event. With `wrap` the data line is the envelope as JSON; without it, the event's
+ * bare data: a string as-is (so `EventSource` users get plain text), anything else as JSON.
+ */
+export function eventFrame(envelope: SSEEnvelope, wrap: boolean): string {
+  const data = wrap ? JSON.stringify(envelope) : bareData(envelope.data)
+  return `event: ${EVENT_FRAME_NAME}\nid: ${envelope.eventId}\n${dataLines(data)}\n`
+}
+
+/** The last frame of a stream whose task reached a terminal status. */
+export function doneFrame(reason: TerminalStatus): string {
+  return `event: ${DONE_FRAME_NAME}\ndata: ${JSON.stringify({ reason })}\n\n`
+}
+
+function bareData(data: unknown): string {
+  return typeof data === 'string' ? data : JSON.stringify(data)
+}
+
+/**
+ * An SSE field value ends at any line break, so text with line breaks becomes one `data:`
+ * line per line; parsers join them back with `\n` (a lone `\r` comes back as `\n`).
+ * JSON.stringify never emits raw line breaks, so wrapped frames take the fast path.
+ */
+function dataLines(text: string): string {
+  if (!/[\r\n]/.test(text)) return `data: ${text}\n`
+  return text
+    .split(/\r\n|\r|\n/)
+    .map((line) => `data: ${line}\n`)
+    .join('')
+}

@@ -1,0 +1,59 @@
+// The SSE connections an app has open, so that deleting a task or closing the app can end them.
+import type { SseCloseReason, SseConnection } from './sse-connection.js'
+
+export class SseRegistry {
+  private readonly byTask = new Map<string, Set<SseConnection>>()
+  private closing = false
+
+  /** True once `closeAll` started: new streams are refused. */
+  get isClosing(): boolean {
+    return this.closing
+  }
+
+  get size(): number {
+    let total = 0
+    for (const set of this.byTask.values()) total += set.size
+    return total
+  }
+
+  add(taskId: string, connection: SseConnection): void {
+    let set = this.byTask.get(taskId)
+    if (!set) {
+      set = new Set()
+      this.byTask.set(taskId, set)
+    }
+    set.add(connection)
+  }
+
+  delete(taskId: string, connection: SseConnection): void {
+    const set = this.byTask.get(taskId)
+    if (!set?.delete(connection)) return
+    if (set.size === 0) this.byTask.delete(taskId)
+  }
+
+  /** Ends every stream of one task cleanly. */
+  endTask(taskId: string, reason: SseCloseReason): void {
+    for (const connection of [...(this.byTask.get(taskId) ?? [])]) connection.end(reason)
+  }
+
+  /**
+   * Ends every stream cleanly: nothing more is sent and each response ends once the client
+   * has read what was already queued. A client that has not read it within `graceMs` is dropped.
+   */
+  async closeAll(graceMs: number): Promise<void> {
+    this.closing = true
+    const connections = [...this.byTask.values()].flatMap((set) => [...set])
+    for (const connection of connections) connection.end('shutdown')
+    await Promise.all(
+      connections.map(async (connection) => {
+        let timer: ReturnType<typeof setTimeout> | undefined
+        const timedOut = new Promise<true>((resolve) => {
+          timer = setTimeout(() => resolve(true), graceMs)
+        })
+        const late = await Promise.race([connection.drained().then(() => false), timedOut])
+        clearTimeout(timer)
+        if (late) connection.abort('shutdown')
+      }),
+    )
+  }
+}

@@ -1,0 +1,64 @@
+// Test harness: an engine over the in-memory adapters, a real loopback HTTP server, and polling.
+import type { AddressInfo } from 'node:net'
+import { serve, type ServerType } from '@hono/node-server'
+import { MemoryBroadcastProvider, MemoryShortTermStore, TaskEngine, type TaskcastHooks } from '@taskcast/core'
+
+export interface TestEngine {
+  engine: TaskEngine
+  broadcast: MemoryBroadcastProvider
+  store: MemoryShortTermStore
+}
+
+export function makeEngine(options: { hooks?: TaskcastHooks; store?: MemoryShortTermStore } = {}): TestEngine {
+  const broadcast = new MemoryBroadcastProvider()
+  const store = options.store ?? new MemoryShortTermStore()
+  const engine = new TaskEngine({ broadcast, shortTermStore: store, hooks: options.hooks })
+  return { engine, broadcast, store }
+}
+
+export interface TestServer {
+  url: string
+  port: number
+  /** Open sockets, as the server counts them. */
+  connections(): Promise<number>
+  close(): Promise<void>
+}
+
+/** Serves `fetch` on an ephemeral loopback port. */
+export async function startServer(fetch: (request: Request, env?: unknown) => Response | Promise<Response>): Promise<TestServer> {
+  let server!: ServerType
+  const port = await new Promise<number>((resolve) => {
+    server = serve({ fetch, port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) => resolve(info.port))
+  })
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    connections: () =>
+      new Promise<number>((resolve, reject) =>
+        server.getConnections((error, count) => (error ? reject(error) : resolve(count))),
+      ),
+    close: () =>
+      new Promise<void>((resolve) => {
+        const http = server as unknown as { closeAllConnections?: () => void }
+        server.close(() => resolve())
+        http.closeAllConnections?.()
+      }),
+  }
+}
+
+/** Polls `condition` every few ms until it holds; fails after `timeoutMs`. */
+export async function waitFor(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 5))
+  }
+}
+
+export function json(body: unknown, init: RequestInit = {}): RequestInit {
+  return {
+    ...init,
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+    headers: { 'Content-Type': 'application/json', ...(init.headers as Record<string, string> | undefined) },
+  }
+}

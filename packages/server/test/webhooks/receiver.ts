@@ -1,0 +1,82 @@
+// A real HTTP webhook receiver on a loopback port, recording every request it gets.
+import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+
+export interface Received {
+  path: string
+  method: string
+  headers: IncomingHttpHeaders
+  /** The raw body bytes, exactly as sent. */
+  body: Buffer
+  /** When the request ended (performance.now()). */
+  at: number
+  json: unknown
+}
+
+/** How to answer the n-th request (from 1): a status, a redirect, or never. */
+export type Reply = number | { status: number; headers?: Record<string, string> } | 'hang'
+
+export interface Receiver {
+  url: string
+  requests: Received[]
+  /** Resolves when `count` requests have arrived. */
+  waitFor(count: number): Promise<Received[]>
+  /** Requests whose socket closed before an answer was written. */
+  aborted: number
+  close(): Promise<void>
+}
+
+export type Responder = (request: Received, n: number) => Reply | Promise<Reply>
+
+export async function startReceiver(reply: Responder = () => 200): Promise<Receiver> {
+  const requests: Received[] = []
+  const waiters: { count: number; resolve: (r: Received[]) => void }[] = []
+  const hanging = new Set<ServerResponse>()
+  const receiver: Receiver = {
+    url: '',
+    requests,
+    aborted: 0,
+    waitFor: (count) =>
+      requests.length >= count ? Promise.resolve(requests.slice()) : new Promise((resolve) => waiters.push({ count, resolve })),
+    close: () =>
+      new Promise((resolve) => {
+        for (const res of hanging) res.destroy()
+        server.closeAllConnections()
+        server.close(() => resolve())
+      }),
+  }
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (chunk: Buffer) => chunks.push(chunk))
+    req.on('end', async () => {
+      const body = Buffer.concat(chunks)
+      let json: unknown
+      try {
+        json = JSON.parse(body.toString('utf8'))
+      } catch {
+        json = undefined
+      }
+      const at = performance.now()
+      const received: Received = { path: req.url ?? '', method: req.method ?? '', headers: req.headers, body, at, json }
+      requests.push(received)
+      for (const waiter of waiters.filter((w) => requests.length >= w.count)) {
+        waiters.splice(waiters.indexOf(waiter), 1)
+        waiter.resolve(requests.slice())
+      }
+      const answer = await reply(received, requests.length)
+      if (answer === 'hang') {
+        hanging.add(res)
+        res.on('close', () => {
+          if (!res.writableEnded) receiver.aborted++
+          hanging.delete(res)
+        })
+        return
+      }
+      const { status, headers = {} } = typeof answer === 'number' ? { status: answer } : answer
+      res.writeHead(status, headers).end('ok')
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  receiver.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  return receiver
+}
