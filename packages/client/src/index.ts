@@ -1,2 +1,28 @@
-// @taskcast/client — public entry point. Content arrives with its issue.
-export const PACKAGE_NAME = '@taskcast/client'
+// @taskcast/client — subscribe to Taskcast task streams from browsers, Node 18+, Bun and Deno.
+export { TaskcastClient } from './taskcast-client.js'
+export type { TaskcastClientOptions } from './taskcast-client.js'
+export type { SubscribeOptions, TaskSubscription, TaskEnvelope, ReconnectOptions } from './subscription.js'
+export { TaskStreamObserver, idleTaskStreamState } from './task-stream-observer.js'
+export type { TaskStreamState, TaskStreamObserverOptions } from './task-stream-observer.js'
+export { accumulateText, appendSeriesText } from './accumulate-text.js'
+export type { AccumulateTextOptions } from './accumulate-text.js'
+export { createSSEParser } from './sse-parser.js'
+export type { SSEMessage, SSEParser } from './sse-parser.js'
+export { taskcastErrorFromResponse, networkError } from './taskcast-error-from-response.js'
+export { authHeaders } from './auth-headers.js'
+export type { TokenSource } from './auth-headers.js'
+export { backoffDelay, sleep } from './backoff.js'
+export type { BackoffOptions } from './backoff.js'
+// Re-exported so applications can type their code without installing @taskcast/core themselves.
+export { TaskcastError } from '@taskcast/core'
+export type {
+  TaskcastErrorCode,
+  SSEEnvelope,
+  SubscribeFilter,
+  SinceCursor,
+  SeriesFormat,
+  Level,
+  TaskStatus,
+  TerminalStatus,
+  StatusEventData,
+} from '@taskcast/core'

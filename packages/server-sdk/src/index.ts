@@ -1,2 +1,4 @@
-// @taskcast/server-sdk — public entry point. Content arrives with its issue.
-export const PACKAGE_NAME = '@taskcast/server-sdk'
+// @taskcast/server-sdk — typed HTTP client for producers talking to a Taskcast server.
+export { TaskcastServerClient } from './taskcast-server-client.js'
+export type { TaskcastServerClientOptions, HistoryOptions } from './taskcast-server-client.js'
+export type { RetryOptions, RequestOptions } from './http-requester.js'

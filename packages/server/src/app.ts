@@ -1,6 +1,7 @@
 // createTaskcastApp: the Hono app of Taskcast (REST, SSE, auth, webhooks) over one engine.
 import { TaskcastError, type TaskEngine } from '@taskcast/core'
 import { Hono } from 'hono'
+import { cors } from 'hono/cors'
 import { createAuthMiddleware } from './auth/index.js'
 import { createErrorHandler, notFoundHandler } from './error-handler.js'
 import { DEFAULT_LIMITS, DEFAULT_SSE, type TaskcastAppOptions } from './options.js'
@@ -60,6 +61,18 @@ export function createTaskcastApp(options: TaskcastAppOptions): TaskcastApp {
   const app = new Hono<TaskcastEnv>()
   app.onError(createErrorHandler(engine))
   app.notFound(notFoundHandler)
+  if (options.cors) {
+    app.use(
+      '*',
+      cors({
+        origin: options.cors.origin,
+        credentials: options.cors.credentials ?? false,
+        maxAge: options.cors.maxAge ?? 600,
+        allowMethods: ['GET', 'POST', 'PATCH', 'DELETE', 'OPTIONS'],
+        allowHeaders: ['Authorization', 'Content-Type', 'Last-Event-ID'],
+      }),
+    )
+  }
   // Before the auth middleware: health needs no credentials.
   registerHealthRoute(app, ctx)
   app.use('*', createAuthMiddleware(auth))

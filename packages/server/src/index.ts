@@ -2,7 +2,7 @@
 export { createTaskcastApp } from './app.js'
 export type { TaskcastApp } from './app.js'
 export { DEFAULT_LIMITS, DEFAULT_SSE } from './options.js'
-export type { TaskcastAppOptions, LimitOptions, SseOptions } from './options.js'
+export type { TaskcastAppOptions, LimitOptions, SseOptions, CorsOptions } from './options.js'
 export { HTTP_STATUS_BY_CODE, httpStatusOf, toErrorBody, toTaskcastError } from './http-status.js'
 export type { ErrorBody } from './http-status.js'
 export type { TaskcastEnv } from './route-context.js'

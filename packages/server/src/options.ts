@@ -17,6 +17,16 @@ export interface SseOptions {
   maxBufferedBytes?: number
 }
 
+/** Cross-origin access for browsers on other origins (Hono's `cors` middleware). */
+export interface CorsOptions {
+  /** Allowed origins: one, a list, or `'*'`. */
+  origin: string | string[]
+  /** Send `Access-Control-Allow-Credentials`. @defaultValue false */
+  credentials?: boolean
+  /** Preflight cache lifetime in seconds. @defaultValue 600 */
+  maxAge?: number
+}
+
 export interface TaskcastAppOptions {
   engine: TaskEngine
   /** @defaultValue { mode: 'none' } */
@@ -24,6 +34,8 @@ export interface TaskcastAppOptions {
   webhooks?: WebhookOptions
   limits?: LimitOptions
   sse?: SseOptions
+  /** Off unless given: answer preflights and add CORS headers for these origins. */
+  cors?: CorsOptions
   /** Extra hooks, added to the engine's (SSE connect/disconnect, webhook failures…). */
   hooks?: TaskcastHooks
 }

@@ -1,0 +1,80 @@
+#!/usr/bin/env node
+// The `taskcast` command: `start` (the default) and `migrate`. Any failure before the server
+// runs is one line on stderr and exit code 1.
+import { TaskcastError } from '@taskcast/core'
+import { Command, Option } from 'commander'
+import { LOG_FORMATS, LOG_LEVELS } from './config/config-schema.js'
+import { ENV_VARIABLES } from './config/env-config.js'
+import { DEFAULT_HOST, DEFAULT_PORT } from './config/resolve-config.js'
+import { errorText } from './error-text.js'
+import { VERSION } from './version.js'
+
+function fatal(error: unknown): never {
+  // A TaskcastError's message is already the one line to show; a cause would only repeat it.
+  const message = TaskcastError.isInstance(error) ? error.message : errorText(error)
+  process.stderr.write(`taskcast: ${message}\n`)
+  process.exit(1)
+}
+
+const envHelp = [
+  '',
+  'Environment variables (override the config file; flags override both):',
+  ...ENV_VARIABLES.map((v) => `  ${v.name.padEnd(30)}${v.description.replaceAll('`', '')}`),
+].join('\n')
+
+async function start(options: Record<string, string | undefined>): Promise<void> {
+  const { startCommand } = await import('./commands/start.js')
+  await startCommand(options).catch(fatal)
+}
+
+/** `taskcast` and `taskcast start` take the same options. */
+function withStartOptions(command: Command): Command {
+  return command
+    .option('-p, --port <port>', `port to listen on (default: ${DEFAULT_PORT})`)
+    .option('--host <host>', `address to listen on (default: ${DEFAULT_HOST})`)
+    .option('-c, --config <file>', `config file (default: the first of taskcast.config.{ts,js,mjs,yaml,yml,json} in the working directory)`)
+    .addOption(new Option('--log-level <level>', 'log level (default: info)').choices(LOG_LEVELS))
+    .addOption(new Option('--log-format <format>', 'log format (default: text)').choices(LOG_FORMATS))
+}
+
+const program = withStartOptions(
+  new Command('taskcast')
+    .usage('[start] [options] | migrate [options]')
+    .description('Taskcast server: task state and resumable event streams over HTTP and SSE.\nWith no command, starts the server.')
+    .version(VERSION, '-v, --version', 'print the version')
+    .helpOption('-h, --help', 'show this help')
+    // `taskcast start -p 1` must reach the subcommand: the program's own copies of the start
+    // options only apply before a command name.
+    .enablePositionalOptions(),
+).action(start)
+
+withStartOptions(program.command('start').description('start the server (the default)')).action(start)
+
+program
+  .command('migrate')
+  .description('apply the PostgreSQL migrations of the long-term store, then exit')
+  .option('-c, --config <file>', 'config file to read adapters.longTerm from')
+  .option('--url <url>', 'PostgreSQL URL (default: adapters.longTerm.url or TASKCAST_POSTGRES_URL)')
+  .option('--schema <name>', 'schema (default: adapters.longTerm.schema, else public)')
+  .option('--table-prefix <prefix>', 'table prefix (default: adapters.longTerm.tablePrefix, else taskcast_)')
+  .action(async (options: Record<string, string | undefined>) => {
+    const { migrateCommand } = await import('./commands/migrate.js')
+    await migrateCommand(options, (line) => process.stdout.write(`${line}\n`)).catch(fatal)
+  })
+
+program.addHelpText(
+  'after',
+  [
+    envHelp,
+    '',
+    'Precedence: flags > environment variables > config file > defaults.',
+    '',
+    'Examples:',
+    '  taskcast                                      in memory, no auth, on port 3721',
+    '  taskcast -p 8080 -c taskcast.config.yaml',
+    '  TASKCAST_REDIS_URL=redis://127.0.0.1:6379 taskcast',
+    '  TASKCAST_POSTGRES_URL=postgres://localhost/taskcast taskcast migrate',
+  ].join('\n'),
+)
+
+await program.parseAsync(process.argv).catch(fatal)

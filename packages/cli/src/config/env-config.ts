@@ -1,0 +1,82 @@
+// Environment variables → a config layer. Each variable maps to one or more config keys, and
+// an error about such a key names the variable.
+import { configError } from './config-error.js'
+import { validateConfigLayer } from './config-schema.js'
+import type { TaskcastConfig } from './config-types.js'
+
+/** Every variable the CLI reads, the keys it sets, and what it means (the README's table is this list). */
+export const ENV_VARIABLES = [
+  { name: 'TASKCAST_PORT', keys: ['port'], description: 'Server port', defaultValue: '3721' },
+  { name: 'TASKCAST_HOST', keys: ['host'], description: 'Address to listen on', defaultValue: '0.0.0.0' },
+  { name: 'TASKCAST_AUTH_MODE', keys: ['auth.mode'], description: '`none` | `jwt` | `custom`', defaultValue: '`none`' },
+  { name: 'TASKCAST_JWT_SECRET', keys: ['auth.jwt.secret'], description: 'JWT HMAC secret (HS256)', defaultValue: '—' },
+  {
+    name: 'TASKCAST_JWT_PUBLIC_KEY_FILE',
+    keys: ['auth.jwt.publicKeyFile'],
+    description: 'Path to a PEM JWT public key (RS256, ES256, ES384, ES512)',
+    defaultValue: '—',
+  },
+  {
+    name: 'TASKCAST_REDIS_URL',
+    keys: ['adapters.broadcast.url', 'adapters.shortTerm.url'],
+    description: 'Redis URL: broadcast and short-term store on Redis',
+    defaultValue: '—',
+  },
+  {
+    name: 'TASKCAST_POSTGRES_URL',
+    keys: ['adapters.longTerm.url'],
+    description: 'PostgreSQL URL: long-term store on PostgreSQL',
+    defaultValue: '—',
+  },
+  { name: 'TASKCAST_LOG_LEVEL', keys: ['logLevel'], description: '`debug` | `info` | `warn` | `error`', defaultValue: '`info`' },
+  { name: 'TASKCAST_LOG_FORMAT', keys: ['logFormat'], description: '`text` | `json`', defaultValue: '`text`' },
+  { name: 'SENTRY_DSN', keys: ['sentry.dsn'], description: 'Sentry DSN; Sentry reporting is on when set', defaultValue: '—' },
+] as const
+
+/** The config keys an environment variable sets, mapped to its name (for messages). */
+export const ENV_NAME_BY_KEY: ReadonlyMap<string, string> = new Map(
+  ENV_VARIABLES.flatMap((v) => v.keys.map((key) => [key, v.name] as const)),
+)
+
+function setPath(target: Record<string, unknown>, key: string, value: unknown): void {
+  const parts = key.split('.')
+  let node = target
+  for (const part of parts.slice(0, -1)) {
+    node = (node[part] ??= {}) as Record<string, unknown>
+  }
+  node[parts[parts.length - 1]!] = value
+}
+
+/**
+ * The config layer the environment describes. Empty variables count as unset.
+ * `TASKCAST_REDIS_URL` also selects the `redis` provider for broadcast and short-term, and
+ * `TASKCAST_POSTGRES_URL` the `postgres` provider for long-term.
+ *
+ * @throws TaskcastError `VALIDATION_ERROR` naming the variable.
+ */
+export function configFromEnv(env: Record<string, string | undefined>): TaskcastConfig {
+  const raw: Record<string, unknown> = {}
+  const get = (name: string): string | undefined => {
+    const value = env[name]
+    return value === undefined || value.trim() === '' ? undefined : value
+  }
+  for (const variable of ENV_VARIABLES) {
+    const value = get(variable.name)
+    if (value === undefined) continue
+    for (const key of variable.keys) setPath(raw, key, value)
+  }
+  if (get('TASKCAST_JWT_SECRET') !== undefined && get('TASKCAST_JWT_PUBLIC_KEY_FILE') !== undefined) {
+    throw configError('TASKCAST_JWT_SECRET', 'and TASKCAST_JWT_PUBLIC_KEY_FILE are both set: use one (HS256 secret or public key)')
+  }
+  if (get('TASKCAST_REDIS_URL') !== undefined) {
+    setPath(raw, 'adapters.broadcast.provider', 'redis')
+    setPath(raw, 'adapters.shortTerm.provider', 'redis')
+  }
+  if (get('TASKCAST_POSTGRES_URL') !== undefined) setPath(raw, 'adapters.longTerm.provider', 'postgres')
+
+  return validateConfigLayer(raw, {
+    describe: (path) => ENV_NAME_BY_KEY.get(path) ?? `environment: ${path}`,
+    coerce: () => true,
+    hint: () => undefined,
+  })
+}

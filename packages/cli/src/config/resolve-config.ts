@@ -1,0 +1,187 @@
+// From a merged config to the one the server runs with: defaults applied once, here, and
+// every rule that spans several keys checked before anything is started.
+import { createPublicKey, type KeyObject } from 'node:crypto'
+import { readFile } from 'node:fs/promises'
+import type { JwtAlgorithm } from '@taskcast/server'
+import { configError } from './config-error.js'
+import type {
+  JwtConfig,
+  ResolvedAuth,
+  ResolvedBroadcast,
+  ResolvedConfig,
+  ResolvedLongTerm,
+  ResolvedShortTerm,
+  TaskcastConfig,
+} from './config-types.js'
+
+export const DEFAULT_PORT = 3721
+export const DEFAULT_HOST = '0.0.0.0'
+
+function invalid(key: string, problem: string): never {
+  throw configError(key, problem, key)
+}
+
+/**
+ * Applies defaults and checks the rules that span keys: a secret or key for `jwt`, a function
+ * for `custom`, a URL for `redis` and `postgres`, a readable public key file that fits the algorithm.
+ *
+ * @throws TaskcastError `VALIDATION_ERROR` whose message starts with the key at fault.
+ */
+export async function resolveConfig(config: TaskcastConfig, configFile?: string): Promise<ResolvedConfig> {
+  const warnings: string[] = []
+  const resolved: ResolvedConfig = {
+    resolved: true,
+    port: config.port ?? DEFAULT_PORT,
+    host: config.host ?? DEFAULT_HOST,
+    logLevel: config.logLevel ?? 'info',
+    logFormat: config.logFormat ?? 'text',
+    auth: await resolveAuth(config, warnings),
+    adapters: {
+      broadcast: resolveBroadcast(config),
+      shortTerm: resolveShortTerm(config),
+      longTerm: resolveLongTerm(config),
+    },
+    webhook: config.webhook ?? {},
+    warnings,
+  }
+  if (config.sentry?.dsn) resolved.sentry = { ...config.sentry, dsn: config.sentry.dsn }
+  if (config.cleanup?.rules) resolved.cleanup = { rules: config.cleanup.rules }
+  if (config.limits) resolved.limits = config.limits
+  if (config.sse) resolved.sse = config.sse
+  if (configFile !== undefined) resolved.configFile = configFile
+  return resolved
+}
+
+function hasKeyMaterial(jwt: JwtConfig | undefined): boolean {
+  return jwt?.secret !== undefined || jwt?.publicKey !== undefined || jwt?.publicKeyFile !== undefined
+}
+
+async function resolveAuth(config: TaskcastConfig, warnings: string[]): Promise<ResolvedAuth> {
+  const auth = config.auth ?? {}
+  // Fail closed: configured credentials switch auth on unless a mode says otherwise.
+  let mode = auth.mode
+  if (mode === undefined) {
+    if (auth.authenticate && hasKeyMaterial(auth.jwt)) {
+      invalid('auth.mode', 'must be set when both auth.jwt and auth.authenticate are configured')
+    }
+    mode = auth.authenticate ? 'custom' : hasKeyMaterial(auth.jwt) ? 'jwt' : 'none'
+  }
+  if (mode === 'none') {
+    if (hasKeyMaterial(auth.jwt)) warnings.push('auth.jwt is configured but auth.mode is none: requests are not authenticated')
+    return { mode: 'none' }
+  }
+  if (mode === 'custom') {
+    if (!auth.authenticate) {
+      invalid('auth.authenticate', 'is required when auth.mode is custom (a function, so only a .ts/.js/.mjs config can give it)')
+    }
+    return { mode: 'custom', authenticate: auth.authenticate }
+  }
+  if (auth.authenticate) invalid('auth.authenticate', 'is only used with auth.mode custom (auth.mode is jwt)')
+  return { mode: 'jwt', jwt: await resolveJwt(auth.jwt ?? {}) }
+}
+
+async function resolveJwt(jwt: JwtConfig): Promise<JwtConfig & { algorithm: JwtAlgorithm }> {
+  const { secret, publicKey, publicKeyFile } = jwt
+  if (secret === undefined && publicKey === undefined && publicKeyFile === undefined) {
+    invalid(
+      'auth.jwt.secret',
+      'is required when auth.mode is jwt (set auth.jwt.secret or TASKCAST_JWT_SECRET; for RS256/ES* set auth.jwt.publicKeyFile or TASKCAST_JWT_PUBLIC_KEY_FILE)',
+    )
+  }
+  if (publicKey !== undefined && publicKeyFile !== undefined) {
+    invalid('auth.jwt.publicKeyFile', 'cannot be combined with auth.jwt.publicKey: give one')
+  }
+  if (secret !== undefined) {
+    if (publicKey !== undefined || publicKeyFile !== undefined) {
+      invalid('auth.jwt.secret', `cannot be combined with auth.jwt.${publicKey !== undefined ? 'publicKey' : 'publicKeyFile'}: HS256 uses the secret, RS256/ES* a public key`)
+    }
+    const algorithm = jwt.algorithm ?? 'HS256'
+    if (algorithm !== 'HS256') invalid('auth.jwt.algorithm', `is ${algorithm}, which needs auth.jwt.publicKey or auth.jwt.publicKeyFile, not a secret`)
+    return { ...jwt, algorithm }
+  }
+
+  // A public key: read it now, so a missing file or a key that does not fit fails the start.
+  const keyName = publicKeyFile !== undefined ? 'auth.jwt.publicKeyFile' : 'auth.jwt.publicKey'
+  let pem: string
+  if (publicKeyFile !== undefined) {
+    try {
+      pem = await readFile(publicKeyFile, 'utf8')
+    } catch (error) {
+      invalid(keyName, `cannot read ${publicKeyFile} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`)
+    }
+  } else {
+    pem = publicKey!
+  }
+  let key: KeyObject
+  try {
+    key = createPublicKey(pem)
+  } catch {
+    invalid(keyName, `${publicKeyFile ?? 'the value'} is not a PEM public key`)
+  }
+  const fits = algorithmOfKey(key)
+  if (!fits) invalid(keyName, `holds a ${key.asymmetricKeyType ?? 'unknown'} key, which no supported algorithm (RS256, ES256, ES384, ES512) uses`)
+  if (jwt.algorithm === 'HS256') invalid('auth.jwt.algorithm', `is HS256, which needs auth.jwt.secret, not ${keyName}`)
+  const algorithm = jwt.algorithm ?? fits
+  if (algorithm !== fits) invalid('auth.jwt.algorithm', `is ${algorithm}, but ${keyName} holds a key for ${fits}`)
+  return { ...jwt, algorithm }
+}
+
+/** The one algorithm a public key can verify: RSA → RS256, P-256 → ES256, P-384 → ES384, P-521 → ES512. */
+function algorithmOfKey(key: KeyObject): JwtAlgorithm | undefined {
+  if (key.asymmetricKeyType === 'rsa') return 'RS256'
+  if (key.asymmetricKeyType !== 'ec') return undefined
+  const curve = key.asymmetricKeyDetails?.namedCurve
+  if (curve === 'prime256v1') return 'ES256'
+  if (curve === 'secp384r1') return 'ES384'
+  if (curve === 'secp521r1') return 'ES512'
+  return undefined
+}
+
+function resolveBroadcast(config: TaskcastConfig): ResolvedBroadcast {
+  const { provider = 'memory', url, keyPrefix } = config.adapters?.broadcast ?? {}
+  if (provider === 'memory') {
+    rejectRedisOnly('adapters.broadcast', { url, keyPrefix })
+    return { provider }
+  }
+  if (url === undefined) invalid('adapters.broadcast.url', 'is required when the provider is redis (or set TASKCAST_REDIS_URL)')
+  return { provider, url, ...(keyPrefix !== undefined && { keyPrefix }) }
+}
+
+function resolveShortTerm(config: TaskcastConfig): ResolvedShortTerm {
+  const { provider = 'memory', url, keyPrefix, retentionSeconds } = config.adapters?.shortTerm ?? {}
+  if (provider === 'memory') {
+    rejectRedisOnly('adapters.shortTerm', { url, keyPrefix, retentionSeconds })
+    return { provider }
+  }
+  if (url === undefined) invalid('adapters.shortTerm.url', 'is required when the provider is redis (or set TASKCAST_REDIS_URL)')
+  return {
+    provider,
+    url,
+    ...(keyPrefix !== undefined && { keyPrefix }),
+    ...(retentionSeconds !== undefined && { retentionSeconds }),
+  }
+}
+
+function resolveLongTerm(config: TaskcastConfig): ResolvedLongTerm {
+  const { provider = 'none', url, schema, tablePrefix, autoMigrate } = config.adapters?.longTerm ?? {}
+  if (provider !== 'postgres') {
+    for (const [key, value] of Object.entries({ url, schema, tablePrefix, autoMigrate })) {
+      if (value !== undefined) invalid(`adapters.longTerm.${key}`, `is only used with provider postgres (the provider is ${provider})`)
+    }
+    return { provider }
+  }
+  if (url === undefined) invalid('adapters.longTerm.url', 'is required when the provider is postgres (or set TASKCAST_POSTGRES_URL)')
+  return {
+    provider,
+    url,
+    autoMigrate: autoMigrate ?? true,
+    ...(schema !== undefined && { schema }),
+    ...(tablePrefix !== undefined && { tablePrefix }),
+  }
+}
+
+function rejectRedisOnly(at: string, values: Record<string, unknown>): void {
+  for (const [key, value] of Object.entries(values)) {
+    if (value !== undefined) invalid(`${at}.${key}`, 'is only used with provider redis (the provider is memory)')
+  }
+}

@@ -1,0 +1,242 @@
+// The standalone server: config → adapters → engine → Hono app → HTTP listener, and back down
+// in the reverse order on close().
+import type { Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { createAdaptorServer } from '@hono/node-server'
+import { TaskEngine, TaskcastError, type TaskcastHooks } from '@taskcast/core'
+import { createTaskcastApp, type AuthOptions, type TaskcastApp } from '@taskcast/server'
+import { openAdapters, describeAdapters, type Adapters } from './adapters.js'
+import type { ResolvedConfig, TaskcastConfig } from './config/config-types.js'
+import { resolveConfig } from './config/resolve-config.js'
+import { validateConfigLayer } from './config/config-schema.js'
+import { errorText } from './error-text.js'
+import { createLogger, type Logger } from './logger.js'
+import { VERSION } from './version.js'
+
+/** The whole shutdown stays under this, so an orchestrator's 10 s grace period is never hit. */
+const SHUTDOWN_BUDGET_MS = 9000
+/** How long open connections get to finish once SSE streams were told to end. */
+const DRAIN_MS = 1500
+/** How long Sentry gets to send what is queued. */
+const SENTRY_FLUSH_MS = 2000
+
+export interface StartServerOptions {
+  /** @defaultValue a logger built from `config.logLevel` and `config.logFormat`, writing to stdout */
+  logger?: Logger
+}
+
+export interface RunningServer {
+  /** A URL that reaches the server, e.g. `http://127.0.0.1:3721` (a wildcard host is shown as loopback). */
+  url: string
+  /** The port actually bound (useful with `port: 0`). */
+  port: number
+  host: string
+  /**
+   * Stops accepting connections, ends open SSE streams cleanly, flushes long-term writes,
+   * closes the stores and flushes Sentry. Resolves within about 9 s; safe to call twice.
+   */
+  close(): Promise<void>
+}
+
+/**
+ * Starts a Taskcast server. Stores are checked before the port is bound: a store that does
+ * not answer makes the promise reject, with nothing left running.
+ *
+ * @throws TaskcastError `VALIDATION_ERROR` for a bad config, `STORE_UNAVAILABLE` when a store
+ * is unreachable, `INTERNAL` when migrations or listening fail.
+ * @example
+ * ```ts
+ * import { startServer } from '@taskcast/cli'
+ *
+ * const server = await startServer({ port: 0, host: '127.0.0.1' })
+ * console.log(server.url)
+ * await server.close()
+ * ```
+ */
+export async function startServer(config: TaskcastConfig | ResolvedConfig, options: StartServerOptions = {}): Promise<RunningServer> {
+  const resolved = isResolved(config) ? config : await resolveConfig(validateConfigLayer(config, programmaticContext))
+  const logger = options.logger ?? createLogger({ level: resolved.logLevel, format: resolved.logFormat })
+  for (const warning of resolved.warnings) logger.warn(warning)
+
+  const sentry = resolved.sentry ? await createSentry(resolved.sentry) : undefined
+  const adapters = await openAdapters(resolved.adapters, logger)
+  const engine = new TaskEngine({
+    broadcast: adapters.broadcast,
+    shortTermStore: adapters.shortTermStore,
+    ...(adapters.longTermStore && { longTermStore: adapters.longTermStore }),
+    ...(sentry && { hooks: sentry }),
+    ...(resolved.cleanup && { cleanup: resolved.cleanup }),
+  })
+
+  let app: TaskcastApp | undefined
+  let http: Server | undefined
+  try {
+    app = createTaskcastApp({
+      engine,
+      auth: resolved.auth satisfies AuthOptions,
+      webhooks: resolved.webhook,
+      ...(resolved.limits && { limits: resolved.limits }),
+      ...(resolved.sse && { sse: resolved.sse }),
+      hooks: loggingHooks(logger),
+    })
+    http = createAdaptorServer({ fetch: withRequestLog(app, logger) }) as Server
+    await listen(http, resolved.port, resolved.host)
+  } catch (error) {
+    await app?.close().catch(() => undefined)
+    await engine.stop({ flushTimeoutMs: 1000 }).catch(() => undefined)
+    await adapters.close()
+    throw error
+  }
+
+  const { port } = http.address() as AddressInfo
+  const url = `http://${connectableHost(resolved.host)}:${port}`
+  const stores = describeAdapters(resolved.adapters)
+  // Tests and scripts read the address from this line: keep `listening on <url>` stable.
+  logger.info(`listening on ${url}`, {
+    version: VERSION,
+    host: resolved.host,
+    port,
+    broadcast: stores.broadcast,
+    shortTerm: stores.shortTerm,
+    longTerm: stores.longTerm,
+    auth: resolved.auth.mode,
+    sentry: sentry ? 'on' : 'off',
+    config: resolved.configFile ?? 'none',
+  })
+
+  const running = { app, http, engine, adapters, sentry, logger }
+  let closing: Promise<void> | undefined
+  return {
+    url,
+    port,
+    host: resolved.host,
+    close: () => (closing ??= shutdown(running)),
+  }
+}
+
+function isResolved(config: TaskcastConfig | ResolvedConfig): config is ResolvedConfig {
+  return (config as ResolvedConfig).resolved === true
+}
+
+const programmaticContext = {
+  describe: (path: string) => (path === '' ? 'startServer config' : `startServer config: ${path}`),
+  coerce: () => false,
+  hint: () => undefined,
+}
+
+type SentryHooks = TaskcastHooks & { flush(timeoutMs?: number): Promise<boolean> }
+
+async function createSentry(config: NonNullable<ResolvedConfig['sentry']>): Promise<SentryHooks> {
+  // Loaded only when configured: it pulls in @sentry/node.
+  const { createSentryHooks } = await import('@taskcast/sentry')
+  return createSentryHooks(config)
+}
+
+function loggingHooks(logger: Logger): TaskcastHooks {
+  return {
+    onSSEConnect: (taskId, clientId) => logger.debug('sse open', { taskId, clientId }),
+    onSSEDisconnect: (taskId, clientId, durationMs) => logger.debug('sse closed', { taskId, clientId, durationMs }),
+    onWebhookFailed: (config, error, event) =>
+      logger.warn('webhook delivery failed', { host: hostOf(config.url), taskId: event.taskId, error: errorText(error) }),
+    onUnhandledError: (error, context) =>
+      logger.error('unhandled error', { source: context.source, taskId: context.taskId, error: errorText(error) }),
+  }
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host
+  } catch {
+    return '<invalid URL>'
+  }
+}
+
+type FetchHandler = (request: Request, env: unknown) => Response | Promise<Response>
+
+/** One `debug` line per request once its response has started (an SSE stream logs when it opens). */
+function withRequestLog(app: TaskcastApp, logger: Logger): FetchHandler {
+  return async (request, env) => {
+    if (!logger.isEnabled('debug')) return app.fetch(request, env as never)
+    const started = performance.now()
+    const response = await app.fetch(request, env as never)
+    const { pathname } = new URL(request.url)
+    logger.debug(`${request.method} ${pathname} ${response.status}`, {
+      method: request.method,
+      path: pathname,
+      status: response.status,
+      durationMs: Math.round(performance.now() - started),
+    })
+    return response
+  }
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException) => {
+      const reason = error.code === 'EADDRINUSE' ? 'the address is already in use' : errorText(error)
+      reject(new TaskcastError('INTERNAL', `cannot listen on ${formatHost(host)}:${port}: ${reason}`, { cause: error }))
+    }
+    server.once('error', onError)
+    server.listen(port, host, () => {
+      server.off('error', onError)
+      resolve()
+    })
+  })
+}
+
+function formatHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host
+}
+
+function connectableHost(host: string): string {
+  if (host === '0.0.0.0') return '127.0.0.1'
+  if (host === '::' || host === '[::]') return '[::1]'
+  return formatHost(host)
+}
+
+interface Running {
+  app: TaskcastApp
+  http: Server
+  engine: TaskEngine
+  adapters: Adapters
+  sentry: SentryHooks | undefined
+  logger: Logger
+}
+
+async function shutdown({ app, http, engine, adapters, sentry, logger }: Running): Promise<void> {
+  const deadline = Date.now() + SHUTDOWN_BUDGET_MS
+  const left = (cap: number) => Math.max(0, Math.min(cap, deadline - Date.now()))
+
+  // Stop accepting; `closed` settles once every connection is gone.
+  const closed = new Promise<void>((resolve) => http.close(() => resolve()))
+  // Ends every SSE stream cleanly (the response finishes), then idle keep-alive sockets can go.
+  await app.close().catch((error: unknown) => logger.error('closing SSE streams failed', { error: errorText(error) }))
+  http.closeIdleConnections()
+  if (!(await within(closed, left(DRAIN_MS)))) {
+    logger.warn('connections still open after the drain period: closing them')
+    http.closeAllConnections()
+  }
+
+  // Long-term writes are flushed while the stores are still open.
+  await engine
+    .stop({ flushTimeoutMs: Math.max(500, left(SHUTDOWN_BUDGET_MS) - SENTRY_FLUSH_MS - 1000) })
+    .catch((error: unknown) => logger.error('flushing long-term writes failed', { error: errorText(error) }))
+  await within(adapters.close(), left(1000))
+  if (sentry && !(await sentry.flush(left(SENTRY_FLUSH_MS)).catch(() => false))) {
+    logger.warn('Sentry did not confirm every report before the deadline')
+  }
+  logger.info('taskcast stopped')
+}
+
+/** Whether `promise` settled within `ms`. */
+async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const timedOut = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms)
+  })
+  try {
+    return await Promise.race([promise.then(() => true as const, () => true as const), timedOut])
+  } finally {
+    clearTimeout(timer)
+  }
+}

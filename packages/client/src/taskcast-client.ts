@@ -1,0 +1,61 @@
+// The browser (and any fetch runtime) client: one object per server, one subscription per call.
+import type { TokenSource } from './auth-headers.js'
+import {
+  openSubscription,
+  type ConnectionSettings,
+  type ReconnectOptions,
+  type SubscribeOptions,
+  type TaskSubscription,
+} from './subscription.js'
+
+export interface TaskcastClientOptions {
+  /** The server's URL, or where an app mounts its router, e.g. `http://localhost:3721`. */
+  baseUrl: string
+  /** Sent as `Authorization: Bearer …`; a function is called before every (re)connection. */
+  token?: TokenSource
+  /** @defaultValue `globalThis.fetch`, looked up at call time */
+  fetch?: typeof fetch
+  /** @defaultValue `{ initialDelayMs: 500, maxDelayMs: 30_000, maxAttempts: Infinity, idleTimeoutMs: 45_000 }` */
+  reconnect?: ReconnectOptions
+}
+
+const DEFAULT_RECONNECT: Required<ReconnectOptions> = {
+  initialDelayMs: 500,
+  maxDelayMs: 30_000,
+  maxAttempts: Number.POSITIVE_INFINITY,
+  idleTimeoutMs: 45_000,
+}
+
+export class TaskcastClient {
+  private readonly settings: ConnectionSettings
+
+  /**
+   * @example
+   * const client = new TaskcastClient({ baseUrl: 'http://localhost:3721' })
+   * const sub = client.subscribe(taskId, {
+   *   filter: { types: ['llm.*'] },
+   *   onEvent: (e) => console.log(e.data),
+   *   onDone: (reason) => console.log(`Task ${reason}`),
+   * })
+   * // later: sub.unsubscribe()
+   */
+  constructor(options: TaskcastClientOptions) {
+    const custom = options.fetch
+    this.settings = {
+      baseUrl: options.baseUrl,
+      token: options.token,
+      // Called without a receiver: browsers throw "Illegal invocation" when fetch is
+      // called as a method of anything but window.
+      fetch: (input, init) => (custom ? custom(input, init) : globalThis.fetch(input, init)),
+      reconnect: { ...DEFAULT_RECONNECT, ...options.reconnect },
+    }
+  }
+
+  /**
+   * Streams a task's events until it finishes, `unsubscribe()` or `signal` aborts, or an
+   * error that is not worth retrying. Returns at once (it is safe to `await` the result).
+   */
+  subscribe<TData = unknown>(taskId: string, options: SubscribeOptions<TData>): TaskSubscription {
+    return openSubscription(this.settings, taskId, options)
+  }
+}

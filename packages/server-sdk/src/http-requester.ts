@@ -1,0 +1,101 @@
+// JSON over fetch for the REST API: auth header, error bodies turned into TaskcastError, and
+// retries of idempotent requests (GET, DELETE) when no usable answer came back.
+import {
+  authHeaders,
+  backoffDelay,
+  networkError,
+  sleep,
+  taskcastErrorFromResponse,
+  type TokenSource,
+} from '@taskcast/client'
+import { TaskcastError } from '@taskcast/core'
+
+export interface RetryOptions {
+  /** Extra attempts for GET and DELETE after a network error or a 502/503/504. @defaultValue 2 */
+  retries?: number
+  /** @defaultValue 200 */
+  initialDelayMs?: number
+  /** @defaultValue 2_000 */
+  maxDelayMs?: number
+}
+
+export interface RequesterSettings {
+  baseUrl: string
+  token: TokenSource | undefined
+  fetch: typeof fetch
+  retry: Required<RetryOptions>
+}
+
+export interface RequestOptions {
+  /** Cancels the request (and any retry wait), e.g. `AbortSignal.timeout(5000)`. */
+  signal?: AbortSignal
+}
+
+type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE'
+
+export interface HttpResponse<T> {
+  status: number
+  body: T
+}
+
+const NEVER_ABORTED = new AbortController().signal
+
+/** Statuses meaning "nothing was done, try again" from a gateway or the server's store. */
+function isTransientStatus(status: number): boolean {
+  return status === 502 || status === 503 || status === 504
+}
+
+/** A 2xx body; anything but JSON means we are not talking to a Taskcast server. */
+async function readBody<T>(response: Response): Promise<T> {
+  if (response.status === 204) return undefined as T
+  try {
+    return (await response.json()) as T
+  } catch (cause) {
+    throw new TaskcastError('INTERNAL', `expected a JSON answer from ${response.url}`, {
+      cause,
+      details: { httpStatus: response.status },
+    })
+  }
+}
+
+/**
+ * Sends one request. POST and PATCH go out exactly once: a lost answer does not say whether
+ * the server applied them, and a replayed publish would duplicate events.
+ * @throws TaskcastError with the server's code, or `STORE_UNAVAILABLE` (`details.network`) when unreachable
+ */
+export async function request<T>(
+  settings: RequesterSettings,
+  method: Method,
+  path: string,
+  options: { body?: unknown; query?: URLSearchParams; signal?: AbortSignal | undefined } = {},
+): Promise<HttpResponse<T>> {
+  const idempotent = method === 'GET' || method === 'DELETE'
+  const attempts = idempotent ? settings.retry.retries + 1 : 1
+  const query = options.query?.toString()
+  const url = `${settings.baseUrl.replace(/\/+$/, '')}${path}${query ? `?${query}` : ''}`
+  let lastError: TaskcastError | undefined
+  for (let attempt = 0; attempt < attempts; attempt++) {
+    if (attempt > 0) await sleep(backoffDelay(attempt - 1, settings.retry), options.signal ?? NEVER_ABORTED)
+    options.signal?.throwIfAborted()
+    const headers: Record<string, string> = { accept: 'application/json', ...(await authHeaders(settings.token)) }
+    if (options.body !== undefined) headers['content-type'] = 'application/json'
+    let response: Response
+    try {
+      response = await settings.fetch(url, {
+        method,
+        headers,
+        ...(options.body !== undefined && { body: JSON.stringify(options.body) }),
+        ...(options.signal && { signal: options.signal }),
+      })
+    } catch (error) {
+      // The caller's own abort is not a network failure: hand it back untouched.
+      if (options.signal?.aborted) throw options.signal.reason
+      lastError = networkError(error)
+      continue
+    }
+    if (response.ok) return { status: response.status, body: await readBody<T>(response) }
+    lastError = await taskcastErrorFromResponse(response)
+    if (!isTransientStatus(response.status)) throw lastError
+  }
+  throw lastError
+}
