@@ -77,6 +77,7 @@ export async function startServer(config: TaskcastConfig | ResolvedConfig, optio
       webhooks: resolved.webhook,
       ...(resolved.limits && { limits: resolved.limits }),
       ...(resolved.sse && { sse: resolved.sse }),
+      ...(resolved.cors && { cors: resolved.cors }),
       hooks: loggingHooks(logger),
     })
     http = createAdaptorServer({ fetch: withRequestLog(app, logger) }) as Server

@@ -73,6 +73,21 @@ describe('config blocks', () => {
     expect((await proc.stop()).code).toBe(0)
   })
 
+  it('cors lets browsers on the listed origin call the API', async () => {
+    const dir = await tempProject({ 'taskcast.config.yaml': 'cors:\n  origin: ["https://app.example"]\n' })
+    const proc = spawnTaskcast({ cwd: dir, args: LOOPBACK })
+    const url = await proc.listening
+    const preflight = await fetch(`${url}/tasks`, {
+      method: 'OPTIONS',
+      headers: { Origin: 'https://app.example', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'authorization,content-type' },
+    })
+    expect(preflight.status).toBe(204)
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('https://app.example')
+    const other = await fetch(`${url}/health`, { headers: { Origin: 'https://evil.example' } })
+    expect(other.headers.get('access-control-allow-origin')).toBeNull()
+    expect((await proc.stop()).code).toBe(0)
+  })
+
   it('a .ts config can authenticate requests itself (auth.mode custom)', async () => {
     const dir = await tempProject({
       'taskcast.config.ts': `

@@ -33,6 +33,10 @@ const sqlIdentifier = (max: number) =>
     },
   })
 const POSITIVE_INT = number({ min: 1 })
+
+/** One origin (`'*'` for any) or a list of them. */
+const stringOrList: Check<string | string[]> = (value, path, ctx) =>
+  Array.isArray(value) ? list(string())(value, path, ctx) : string()(value, path, ctx)
 const NON_NEGATIVE_INT = number({ min: 0 })
 
 const retry = object({
@@ -121,6 +125,10 @@ const configSchema = object({
   cleanup: object({ rules: list(cleanupRule) }),
   limits: object({ maxBodyBytes: POSITIVE_INT, maxBatchSize: POSITIVE_INT }),
   sse: object({ heartbeatMs: POSITIVE_INT, maxBufferedBytes: POSITIVE_INT }),
+  cors: object(
+    { origin: stringOrList, credentials: boolean(), maxAge: POSITIVE_INT },
+    { required: ['origin'] },
+  ),
 }) as Check<unknown>
 
 /**

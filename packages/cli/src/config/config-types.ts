@@ -1,6 +1,6 @@
 // The shape of a Taskcast config (what a config file holds) and of a resolved one (what the server runs with).
 import type { CleanupRule, EventFilter, RetryConfig } from '@taskcast/core'
-import type { AuthContext, JwtAlgorithm, LimitOptions, SseOptions } from '@taskcast/server'
+import type { AuthContext, CorsOptions, JwtAlgorithm, LimitOptions, SseOptions } from '@taskcast/server'
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error'
 export type LogFormat = 'text' | 'json'
@@ -123,6 +123,8 @@ export interface TaskcastConfig {
   limits?: LimitOptions
   /** SSE settings (`heartbeatMs`, `maxBufferedBytes`). */
   sse?: SseOptions
+  /** Browsers on other origins (`origin`, `credentials`, `maxAge`); off when absent. */
+  cors?: CorsOptions
 }
 
 export type ResolvedAuth =
@@ -154,6 +156,7 @@ export interface ResolvedConfig {
   cleanup?: { rules: CleanupRule[] }
   limits?: LimitOptions
   sse?: SseOptions
+  cors?: CorsOptions
   /** Where the config came from, for the startup banner: a file path, or nothing. */
   configFile?: string
   /** Things worth a warning at startup (e.g. a JWT secret that auth mode `none` ignores). */

@@ -48,6 +48,7 @@ export async function resolveConfig(config: TaskcastConfig, configFile?: string)
   if (config.cleanup?.rules) resolved.cleanup = { rules: config.cleanup.rules }
   if (config.limits) resolved.limits = config.limits
   if (config.sse) resolved.sse = config.sse
+  if (config.cors) resolved.cors = config.cors
   if (configFile !== undefined) resolved.configFile = configFile
   return resolved
 }
