@@ -1,23 +1,17 @@
 // The shape of a Taskcast config (what a config file holds) and of a resolved one (what the server runs with).
 import type { CleanupRule, EventFilter, RetryConfig } from '@taskcast/core'
-import type { AuthContext, CorsOptions, JwtAlgorithm, LimitOptions, SseOptions } from '@taskcast/server'
+import type { AuthContext, CorsOptions, JwtAlgorithm, JwtAuthOptions, LimitOptions, SseOptions } from '@taskcast/server'
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error'
 export type LogFormat = 'text' | 'json'
 export type AuthMode = 'none' | 'jwt' | 'custom'
 
-export interface JwtConfig {
-  /** @defaultValue `HS256` with `secret`; with a public key, the algorithm the key is for (RSA → RS256, P-256 → ES256…) */
-  algorithm?: JwtAlgorithm
-  /** HMAC secret (HS256). Env: `TASKCAST_JWT_SECRET`. */
-  secret?: string
-  /** PEM public key (SPKI), for RS256 and ES*. */
-  publicKey?: string
-  /** Path to a PEM public key file, for RS256 and ES*. Env: `TASKCAST_JWT_PUBLIC_KEY_FILE`. */
-  publicKeyFile?: string
-  issuer?: string
-  audience?: string
-}
+/**
+ * The server's JWT options. In the CLI, `algorithm` defaults to `HS256` with `secret` and,
+ * with a public key, to the algorithm the key is for (RSA → RS256, P-256 → ES256…).
+ * Env: `TASKCAST_JWT_SECRET`, `TASKCAST_JWT_PUBLIC_KEY_FILE`.
+ */
+export type JwtConfig = JwtAuthOptions
 
 export interface AuthConfig {
   /**
