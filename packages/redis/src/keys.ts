@@ -13,6 +13,16 @@ export function taskKeys(prefix: string, taskId: string): TaskKeys {
   return [`${prefix}task:${tag}`, `${prefix}events:${tag}`, `${prefix}series:${tag}`, `${prefix}ids:${tag}`]
 }
 
+/**
+ * The sorted set of TTL deadlines (task id scored by deadline, ms since epoch), shared by
+ * every process using the prefix. It is the one key without a task's hash tag: it is only
+ * ever touched by plain commands, never inside a task's scripts (Redis Cluster refuses a
+ * script whose keys span slots).
+ */
+export function deadlinesKey(prefix: string): string {
+  return `${prefix}deadlines`
+}
+
 /** The pub/sub channel of a task's live events. */
 export function liveChannel(prefix: string, taskId: string): string {
   return `${prefix}live:{${taskId}}`

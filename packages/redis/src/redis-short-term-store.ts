@@ -1,5 +1,6 @@
 // RedisShortTermStore: core's ShortTermStore on Redis, every write one Lua script.
 import {
+  isTerminalStatus,
   TaskcastError,
   type EventDraft,
   type EventRange,
@@ -13,7 +14,7 @@ import { defineScripts, type TaskcastScripts } from './commands/index.js'
 import { WriteConnection, type RedisClient, type RedisConnectionOptions } from './connection.js'
 import { SCRIPT_CODES, scriptCodeError, toTaskcastError } from './errors.js'
 import { decodeEvent, encodeDraft, joinAroundField } from './event-codec.js'
-import { checkKeyPrefix, DEFAULT_KEY_PREFIX, taskKeys } from './keys.js'
+import { checkKeyPrefix, deadlinesKey, DEFAULT_KEY_PREFIX, taskKeys } from './keys.js'
 import { decodeTask, encodePatch, encodeTaskFields } from './task-codec.js'
 
 export interface RedisShortTermStoreOptions extends RedisConnectionOptions {
@@ -34,7 +35,8 @@ export interface RedisShortTermStoreOptions extends RedisConnectionOptions {
 /**
  * Tasks and their event logs in Redis (SPEC §6). Per task, with `{id}` as hash tag:
  * `task:{id}` (hash), `events:{id}` (sorted set of event JSON scored by index),
- * `series:{id}` (hash of series state) and `ids:{id}` (hash event id → index).
+ * `series:{id}` (hash of series state) and `ids:{id}` (hash event id → index); and one
+ * shared sorted set, `deadlines`, of TTL deadlines that outlive any process.
  *
  * @example
  * ```ts
@@ -46,10 +48,12 @@ export class RedisShortTermStore implements ShortTermStore {
   private readonly connection: WriteConnection
   private readonly client: RedisClient & TaskcastScripts
   private readonly prefix: string
+  private readonly deadlines: string
   private readonly retentionMs: number
 
   constructor(options: RedisShortTermStoreOptions) {
     this.prefix = checkKeyPrefix(options.keyPrefix ?? DEFAULT_KEY_PREFIX)
+    this.deadlines = deadlinesKey(this.prefix)
     const retention = options.retentionSeconds
     if (retention !== undefined && !(retention > 0)) {
       throw new TaskcastError('VALIDATION_ERROR', 'retentionSeconds must be a positive number')
@@ -63,7 +67,12 @@ export class RedisShortTermStore implements ShortTermStore {
     const created = await this.run(() =>
       this.client.taskcastCreateTask(...this.keys(task.id), this.retentionMs, ...encodeTaskFields(task)),
     )
-    return created === 1
+    if (created !== 1) return false
+    // A separate command, after the script: the deadlines key has no task hash tag, so on
+    // Redis Cluster it may live in another slot than the task's keys. Should the process die
+    // between the two, `transitionTask` records the deadline again when the task starts.
+    if (task.ttl !== undefined) await this.recordDeadline(task)
+    return true
   }
 
   async getTask(taskId: string): Promise<Task | null> {
@@ -91,7 +100,13 @@ export class RedisShortTermStore implements ShortTermStore {
       throw scriptCodeError(result, taskId)
     }
     const [index, ...hash] = result
-    return { task: decodeTask(hash), event: { ...draft.event, index: Number(index) } as TaskEvent }
+    const task = decodeTask(hash)
+    if (task.ttl !== undefined && !isTerminalStatus(task.status)) {
+      // Repairs a deadline lost between createTask's two commands. Best effort: the
+      // transition happened, and in the normal case the deadline is already recorded.
+      await this.recordDeadline(task).catch(() => undefined)
+    }
+    return { task, event: { ...draft.event, index: Number(index) } as TaskEvent }
   }
 
   async appendEvents(taskId: string, drafts: EventDraft[]): Promise<TaskEvent[]> {
@@ -124,7 +139,11 @@ export class RedisShortTermStore implements ShortTermStore {
   }
 
   async deleteTask(taskId: string): Promise<boolean> {
-    return (await this.run(() => this.client.taskcastDeleteTask(...this.keys(taskId)))) === 1
+    const existed = (await this.run(() => this.client.taskcastDeleteTask(...this.keys(taskId)))) === 1
+    // Second, and best effort: a failure leaves a stray entry, which the first poll past its
+    // deadline drops (it finds no task), rather than a task without its deadline.
+    await this.clearDeadline(taskId).catch(() => undefined)
+    return existed
   }
 
   async deleteEvents(taskId: string, eventIds?: string[]): Promise<number> {
@@ -143,6 +162,21 @@ export class RedisShortTermStore implements ShortTermStore {
     await this.run(() => this.client.taskcastExpireTask(...this.keys(taskId), Math.max(0, Math.ceil(seconds * 1000))))
   }
 
+  /**
+   * Ids of tasks whose deadline is at or before `now` (ms), earliest first, at most `max`.
+   * Every process polling gets the same ids; the engine's compare-and-set transition makes
+   * sure only one of them times a task out.
+   */
+  async dueDeadlines(now: number, max: number): Promise<string[]> {
+    if (max <= 0) return []
+    return this.run(() => this.client.zrangebyscore(this.deadlines, '-inf', now, 'LIMIT', 0, max))
+  }
+
+  /** Forgets a task's deadline (the engine calls it once the task ended or is gone). */
+  async clearDeadline(taskId: string): Promise<void> {
+    await this.run(() => this.client.zrem(this.deadlines, taskId))
+  }
+
   async ping(): Promise<void> {
     await this.run(() => this.client.ping())
   }
@@ -150,6 +184,12 @@ export class RedisShortTermStore implements ShortTermStore {
   /** Closes the connection when the store opened it (`url`); an instance passed as `redis` stays open. */
   async close(): Promise<void> {
     await this.connection.close()
+  }
+
+  /** Idempotent: always the same member and score, `createdAt + ttl × 1000` (ms). */
+  private async recordDeadline(task: Task): Promise<void> {
+    const at = task.createdAt + task.ttl! * 1000
+    await this.run(() => this.client.zadd(this.deadlines, at, task.id))
   }
 
   private keys(taskId: string) {

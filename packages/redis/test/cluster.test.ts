@@ -43,6 +43,7 @@ if (await privateRedisAvailable('Redis Cluster contract suites')) {
 
   describeShortTermStoreContract('redis cluster', {
     create: () => new RedisShortTermStore({ redis: cluster() }),
+    deadlines: true,
   })
 
   describeBroadcastProviderContract('redis cluster', {

@@ -10,6 +10,7 @@ if (redisAvailable('Redis contract suites')) {
 
   describeShortTermStoreContract('redis', {
     create: () => new RedisShortTermStore({ url: REDIS_URL, keyPrefix }),
+    deadlines: true,
   })
 
   describeBroadcastProviderContract('redis', {

@@ -214,6 +214,68 @@ if (redisAvailable('RedisShortTermStore')) {
       expect(await store.getTask(task.id)).toEqual(outcome!.task)
     })
 
+    describe('TTL deadlines', () => {
+      const deadlines = `${keyPrefix}deadlines`
+
+      it('lives in one sorted set under the prefix, which another process on the prefix reads too', async () => {
+        const task = makeTask({ ttl: 2.5 })
+        expect(await store.createTask(task)).toBe(true)
+        expect(Number(await admin.zscore(deadlines, task.id))).toBe(task.createdAt + 2500)
+
+        const restarted = new RedisShortTermStore({ url: REDIS_URL, keyPrefix })
+        const stranger = new RedisShortTermStore({ url: REDIS_URL, keyPrefix: `${keyPrefix}other:` })
+        try {
+          expect(await restarted.dueDeadlines(task.createdAt + 2499, 1000)).not.toContain(task.id)
+          expect(await restarted.dueDeadlines(task.createdAt + 2500, 1000)).toContain(task.id)
+          expect(await stranger.dueDeadlines(task.createdAt + 2500, 1000)).toEqual([])
+        } finally {
+          await Promise.all([restarted.close(), stranger.close()])
+        }
+      })
+
+      it('gives the earliest deadlines first, at most `max`', async () => {
+        const base = Date.now() - 3_600_000
+        const tasks = [3, 1, 2].map((n) => makeTask({ ttl: n, createdAt: base }))
+        for (const task of tasks) await store.createTask(task)
+        const due = (await store.dueDeadlines(base + 3000, 1000)).filter((id) => tasks.some((t) => t.id === id))
+        expect(due).toEqual([tasks[1]!.id, tasks[2]!.id, tasks[0]!.id])
+        expect(await store.dueDeadlines(base + 3000, 0)).toEqual([])
+        for (const task of tasks) await store.deleteTask(task.id)
+      })
+
+      it('keeps the first deadline when a duplicate id is refused', async () => {
+        const task = makeTask({ ttl: 60 })
+        await store.createTask(task)
+        expect(await store.createTask({ ...task, ttl: 1, createdAt: task.createdAt - 10_000 })).toBe(false)
+        expect(Number(await admin.zscore(deadlines, task.id))).toBe(task.createdAt + 60_000)
+        const untimed = makeTask()
+        await store.createTask(untimed)
+        expect(await store.createTask({ ...untimed, ttl: 1 })).toBe(false)
+        expect(await admin.zscore(deadlines, untimed.id)).toBeNull()
+      })
+
+      it('records the deadline again when the task starts, not when it ends', async () => {
+        // As if the process died between the create script and the ZADD.
+        const task = makeTask({ ttl: 30 })
+        await store.createTask(task)
+        await admin.zrem(deadlines, task.id)
+        await store.transitionTask(task.id, {
+          from: 'pending',
+          patch: { status: 'running', updatedAt: task.createdAt + 1 },
+          event: statusDraft(task.id, 'running', 'pending'),
+        })
+        expect(Number(await admin.zscore(deadlines, task.id))).toBe(task.createdAt + 30_000)
+
+        await store.clearDeadline(task.id)
+        await store.transitionTask(task.id, {
+          from: 'running',
+          patch: { status: 'completed', updatedAt: task.createdAt + 2, completedAt: task.createdAt + 2 },
+          event: statusDraft(task.id, 'completed', 'running'),
+        })
+        expect(await admin.zscore(deadlines, task.id)).toBeNull()
+      })
+    })
+
     describe('agrees with MemoryShortTermStore', () => {
       /** Runs the same calls against both stores; returns what each made of them. */
       async function bothStores(script: (store: ShortTermStore, taskId: string) => Promise<void>) {
