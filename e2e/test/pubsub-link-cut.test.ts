@@ -77,12 +77,7 @@ if (await servicesAvailable('scale-out: a process loses its pub/sub link', ['red
       })
     })
 
-    // KNOWN BUG (reported to the lead; remove `.fails` once fixed): a subscription only notices
-    // events that pub/sub lost when a later event arrives past the gap. When the last events
-    // of a task, its terminal status included, are published while B's pub/sub link is down,
-    // nothing ever arrives after them: B's subscribers stay stuck (heartbeats keep their
-    // streams open) although the store holds the whole log.
-    it.fails('delivers the end of a task that finished while the link was down', async () => {
+    it('delivers the end of a task that finished while the link was down', async () => {
       const task = await sdk(a.url).createTask({ type: 'e2e.pubsub-cut' })
       await sdk(a.url).transitionTask(task.id, 'running')
       const onB = Array.from({ length: SUBSCRIBERS }, () => new RecordingSubscriber(task.id, new FailoverFetch([b.url])))

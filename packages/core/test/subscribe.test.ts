@@ -118,6 +118,46 @@ describe('subscribe', () => {
     expect(sub.envelopes.map((e) => e.data).slice(1, 31)).toEqual(Array.from({ length: 30 }, (_, i) => i))
   })
 
+  it('reads what it missed when the broadcast re-establishes a lost link, even when the task ended meanwhile', async () => {
+    // A link that goes down, loses everything, then comes back and says so.
+    class BlinkingBroadcast implements BroadcastProvider {
+      inner = new MemoryBroadcastProvider()
+      down = false
+      resyncs: (() => void)[] = []
+      async publish(taskId: string, event: TaskEvent) {
+        if (!this.down) await this.inner.publish(taskId, event)
+      }
+      subscribe(taskId: string, handler: (e: TaskEvent) => void, onResync?: () => void) {
+        if (onResync) this.resyncs.push(onResync)
+        return this.inner.subscribe(taskId, handler)
+      }
+      reconnect() {
+        this.down = false
+        for (const resync of this.resyncs) resync()
+      }
+      async close() {}
+    }
+    const broadcast = new BlinkingBroadcast()
+    const engine = new TaskEngine({ broadcast, shortTermStore: new MemoryShortTermStore() })
+    const task = await runningTask(engine)
+    const sub = collect(engine, task.id)
+    await sub.live
+    await engine.publishEvent(task.id, { type: 'before' })
+    broadcast.down = true
+    await engine.publishEvents(task.id, [{ type: 'lost-1' }, { type: 'lost-2' }])
+    await engine.transitionTask(task.id, 'completed')
+    expect(sub.envelopes.map((e) => e.type)).toEqual(['taskcast:status', 'before'])
+    broadcast.reconnect()
+    expect(await sub.ended).toEqual({ done: 'completed' })
+    expect(sub.envelopes.map((e) => [e.rawIndex, e.type])).toEqual([
+      [0, 'taskcast:status'],
+      [1, 'before'],
+      [2, 'lost-1'],
+      [3, 'lost-2'],
+      [4, 'taskcast:status'],
+    ])
+  })
+
   it('delivers events in index order when broadcasts arrive out of order', async () => {
     const { engine, broadcast, store } = memoryEngine()
     const task = await runningTask(engine)

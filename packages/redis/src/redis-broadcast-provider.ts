@@ -52,6 +52,10 @@ export class RedisBroadcastProvider implements BroadcastProvider {
   private readonly subscriber: RedisClient
   /** Handlers by channel; a channel is subscribed exactly while its set is non-empty. */
   private readonly handlers = new Map<string, Set<BroadcastHandler>>()
+  /** Resolves when the channel's SUBSCRIBE is acknowledged. */
+  private readonly subscribed = new Map<string, Promise<void>>()
+  /** Catch-up callbacks of the subscribers that gave one. */
+  private readonly resyncs = new Map<BroadcastHandler, () => void>()
   /** (UN)SUBSCRIBE commands not yet acknowledged. */
   private readonly pending = new Set<Promise<unknown>>()
   private closed = false
@@ -63,6 +67,19 @@ export class RedisBroadcastProvider implements BroadcastProvider {
     // ioredis reconnects by itself; a listener keeps connection errors from being logged as unhandled.
     this.subscriber.on('error', () => {})
     this.subscriber.on('message', (channel: string, message: string) => this.dispatch(channel, message))
+    // After a reconnect ioredis re-subscribes; messages published meanwhile are gone, so once
+    // the re-subscriptions are acknowledged (a PING reply comes after them) readers catch up.
+    let connectedBefore = false
+    this.subscriber.on('ready', () => {
+      if (!connectedBefore) {
+        connectedBefore = true
+        return
+      }
+      this.subscriber.ping().then(
+        () => this.resyncAll(),
+        () => {},
+      )
+    })
   }
 
   /**
@@ -83,23 +100,32 @@ export class RedisBroadcastProvider implements BroadcastProvider {
     }
   }
 
-  subscribe(taskId: string, handler: BroadcastHandler): () => void {
+  subscribe(taskId: string, handler: BroadcastHandler, onResync?: () => void): () => void {
     if (this.closed) return () => {}
     const channel = liveChannel(this.prefix, taskId)
     let set = this.handlers.get(channel)
     if (!set) {
       set = new Set()
       this.handlers.set(channel, set)
-      this.track(this.subscriber.subscribe(channel))
+      this.subscribed.set(channel, this.track(this.subscriber.subscribe(channel)))
     }
     // Wrapped so one function subscribed twice counts (and unsubscribes) twice.
     const entry: BroadcastHandler = (event) => handler(event)
     set.add(entry)
+    if (onResync) {
+      this.resyncs.set(entry, onResync)
+      // Events published before the SUBSCRIBE took effect reach no one: catch up once it has.
+      void this.subscribed.get(channel)?.then(() => {
+        if (this.resyncs.has(entry)) onResync()
+      })
+    }
     return () => {
       const current = this.handlers.get(channel)
       if (!current?.delete(entry)) return
+      this.resyncs.delete(entry)
       if (current.size > 0) return
       this.handlers.delete(channel)
+      this.subscribed.delete(channel)
       if (!this.closed) this.track(this.subscriber.unsubscribe(channel))
     }
   }
@@ -121,6 +147,7 @@ export class RedisBroadcastProvider implements BroadcastProvider {
     if (this.closed) return
     this.closed = true
     this.handlers.clear()
+    this.resyncs.clear()
     await Promise.all([closeClient(this.subscriber), this.publisher.close()])
   }
 
@@ -152,7 +179,18 @@ export class RedisBroadcastProvider implements BroadcastProvider {
     }
   }
 
-  private track(command: Promise<unknown>): void {
+  private resyncAll(): void {
+    for (const [entry, onResync] of this.resyncs) {
+      if (!this.resyncs.has(entry)) continue
+      try {
+        onResync()
+      } catch (error) {
+        this.onHandlerError(error)
+      }
+    }
+  }
+
+  private track(command: Promise<unknown>): Promise<void> {
     const tracked = command.then(
       () => {},
       (error: unknown) => {
@@ -161,5 +199,6 @@ export class RedisBroadcastProvider implements BroadcastProvider {
     )
     this.pending.add(tracked)
     void tracked.finally(() => this.pending.delete(tracked))
+    return tracked
   }
 }

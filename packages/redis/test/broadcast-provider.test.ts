@@ -183,6 +183,32 @@ if (await privateRedisAvailable('RedisBroadcastProvider across a Redis restart')
   describe('RedisBroadcastProvider across a Redis restart', () => {
     let server: PrivateRedis
 
+    it('asks its subscribers to catch up once subscribed, and again after a reconnect', async () => {
+      const provider = new RedisBroadcastProvider({ url: server.url })
+      provider.onError = () => {}
+      const resyncs: string[] = []
+      let resynced!: () => void
+      let waitFor = 1
+      let reached = new Promise<void>((resolve) => (resynced = resolve))
+      const onResync = (name: string) => () => {
+        resyncs.push(name)
+        if (resyncs.length === waitFor) resynced()
+      }
+      try {
+        provider.subscribe('catch-up', () => {}, onResync('resync'))
+        await reached
+        expect(resyncs).toEqual(['resync'])
+        waitFor = 2
+        reached = new Promise<void>((resolve) => (resynced = resolve))
+        await server.stop()
+        await server.start()
+        await reached
+        expect(resyncs).toEqual(['resync', 'resync'])
+      } finally {
+        await provider.close()
+      }
+    })
+
     beforeAll(async () => {
       server = await PrivateRedis.start()
     })

@@ -49,6 +49,8 @@ type State = 'replaying' | 'live' | 'filling' | 'closed'
 export class Subscription {
   private state: State = 'replaying'
   private wentLive = false
+  /** The broadcast asked for a catch-up while the subscription was busy replaying or filling. */
+  private catchUpPending = false
   private buffer: TaskEvent[] = []
   private readonly stream: FilteredStream
   private readonly release: () => void
@@ -63,7 +65,11 @@ export class Subscription {
   ) {
     const collapse = options.collapseSeries !== false && !filter.since
     this.stream = new FilteredStream(filter, { seriesFormat: options.seriesFormat, trackSeries: collapse })
-    this.release = source.broadcast.subscribe(taskId, (event) => this.onLive(event))
+    this.release = source.broadcast.subscribe(
+      taskId,
+      (event) => this.onLive(event),
+      () => this.catchUp(),
+    )
     void this.replay(collapse)
   }
 
@@ -158,6 +164,29 @@ export class Subscription {
       this.wentLive = true
       this.handlers.onLive?.()
     }
+    if (this.catchUpPending) this.catchUp()
+  }
+
+  /**
+   * The broadcast may have lost messages (its link was down): read everything after the
+   * last delivered index from the store. Without this, a task whose final events were lost
+   * would leave its subscribers waiting for an event that shows the gap.
+   */
+  private catchUp(): void {
+    if (this.state !== 'live') {
+      if (this.state !== 'closed') this.catchUpPending = true
+      return
+    }
+    this.catchUpPending = false
+    this.state = 'filling'
+    void (async () => {
+      const missing = await this.source.readRange(this.taskId, { fromIndex: this.stream.nextIndex })
+      for (const event of missing) {
+        if (this.closed) return
+        if (event.index >= this.stream.nextIndex) this.deliver(event)
+      }
+      await this.drain()
+    })().catch((error: unknown) => this.fail(error))
   }
 
   private deliver(event: TaskEvent): void {

@@ -18,8 +18,13 @@ export interface BroadcastProvider {
   /**
    * Registers `handler` for live events of `taskId`. Returns a function that removes
    * it; calling it twice is harmless. A throwing handler must not affect the others.
+   *
+   * A lossy transport calls `onResync` once the subscription is established, and again
+   * each time it is re-established after a disconnect: messages published before that may
+   * never arrive, so the subscriber reads what it missed from the store. An adapter that
+   * cannot lose messages (memory) may never call it.
    */
-  subscribe(taskId: string, handler: BroadcastHandler): () => void
+  subscribe(taskId: string, handler: BroadcastHandler, onResync?: () => void): () => void
   /** Releases connections; subscriptions end. */
   close(): Promise<void>
 }
