@@ -38,7 +38,9 @@ export function terminalStatusOf(event: TaskEvent): TaskStatus | undefined {
 
 export class FilteredStream {
   private readonly matches_: EventPredicate
-  private readonly accumulator: SeriesAccumulator | undefined
+  /** Created with the first accumulate event: most readers never see one. */
+  private accumulator: SeriesAccumulator | undefined
+  private readonly tracksSeries: boolean
   private readonly accumulated: boolean
   /** Matching events seen so far, placeholders included: the next filteredIndex. */
   filteredCount = 0
@@ -50,13 +52,14 @@ export class FilteredStream {
   constructor(filter: EventFilter = {}, options: FilteredStreamOptions = {}) {
     this.matches_ = compileFilter(filter)
     this.accumulated = options.seriesFormat === 'accumulated'
-    this.accumulator = this.accumulated || options.trackSeries ? new SeriesAccumulator() : undefined
+    this.tracksSeries = this.accumulated || options.trackSeries === true
   }
 
   /** Feeds the next raw event; returns it when the reader should see it. */
   accept(event: TaskEvent): FilteredEvent | undefined {
     this.nextIndex = event.index + 1
-    const running = this.accumulator?.add(event)
+    const running =
+      this.tracksSeries && event.seriesMode === 'accumulate' ? (this.accumulator ??= new SeriesAccumulator()).add(event) : undefined
     this.doneStatus ??= terminalStatusOf(event)
     if (!this.matches_(event)) return undefined
     const filteredIndex = this.filteredCount++
@@ -90,6 +93,65 @@ export function toEnvelope(item: FilteredEvent, seriesSnapshot = false): SSEEnve
   if (event.seriesMode !== undefined) envelope.seriesMode = event.seriesMode
   if (seriesSnapshot) envelope.seriesSnapshot = true
   return envelope
+}
+
+// The reader-independent part of an envelope's JSON (everything after filteredIndex), so that an
+// event is serialized once however many readers get it. Live events reach their readers back to
+// back: the last one is remembered. Replayed events are kept by their data object, for as long
+// as that object lives (late joiners of one task replay the same stored events).
+interface Tail {
+  /** The envelope the text was made from; a later envelope with the same fields shares it. */
+  source: SSEEnvelope
+  text: string
+}
+let lastTail: Tail | undefined
+const keptTails = new WeakMap<object, Tail>()
+const INDEX_KEY = '{"filteredIndex":'
+
+/** Whether two envelopes agree on everything but filteredIndex (reference equality for data). */
+function sameTail(a: SSEEnvelope, b: SSEEnvelope): boolean {
+  return (
+    a.eventId === b.eventId &&
+    a.data === b.data &&
+    a.rawIndex === b.rawIndex &&
+    a.type === b.type &&
+    a.timestamp === b.timestamp &&
+    a.level === b.level &&
+    a.taskId === b.taskId &&
+    a.seriesId === b.seriesId &&
+    a.seriesMode === b.seriesMode &&
+    a.seriesSnapshot === b.seriesSnapshot
+  )
+}
+
+/**
+ * `JSON.stringify(envelope)` for an envelope with toEnvelope's fields, with the part that does
+ * not depend on the reader serialized once per event: further readers of the same event only
+ * add their own `filteredIndex`. With `keep`, that part stays cached with the event's data
+ * object as long as it lives (use it for history replays, which tend to be repeated).
+ */
+export function envelopeJson(envelope: SSEEnvelope, keep = false): string {
+  const { data } = envelope
+  const boxed = typeof data === 'object' && data !== null
+  let tail = lastTail
+  if (!tail || !sameTail(tail.source, envelope)) {
+    tail = boxed ? keptTails.get(data) : undefined
+    if (tail && !sameTail(tail.source, envelope)) tail = undefined
+  }
+  if (tail) {
+    lastTail = tail
+    const index = envelope.filteredIndex
+    return `{"filteredIndex":${Number.isInteger(index) ? index : JSON.stringify(index)},${tail.text}`
+  }
+  // One JSON.stringify gives flat text, which is cheaper to write out than a tree of concatenations.
+  const json = JSON.stringify(envelope)
+  // Envelopes from toEnvelope start with filteredIndex; anything else is simply not shared.
+  const comma = json.startsWith(INDEX_KEY) ? json.indexOf(',', INDEX_KEY.length) : -1
+  if (comma > 0) {
+    lastTail = { source: envelope, text: json.slice(comma + 1) }
+    if (keep && boxed) keptTails.set(data, lastTail)
+  }
+  return json
 }
 
 export interface ReadOptions {

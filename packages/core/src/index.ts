@@ -60,7 +60,7 @@ export type { LongTermWriterOptions } from './engine/long-term-writer.js'
 export { canTransition, isTerminalStatus } from './state-machine.js'
 export { matchesType, compileFilter, matchesFilter } from './filter.js'
 export type { EventPredicate } from './filter.js'
-export { FilteredStream, readLog, toEnvelope, terminalStatusOf } from './filtered-stream.js'
+export { FilteredStream, readLog, toEnvelope, envelopeJson, terminalStatusOf } from './filtered-stream.js'
 export type { FilteredEvent, FilteredStreamOptions, ReadOptions, ReadResult } from './filtered-stream.js'
 export {
   validateCreateTaskInput,

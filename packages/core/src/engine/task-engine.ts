@@ -26,7 +26,8 @@ import { validateCreateTaskInput, validatePublishEventInput, validateTransition 
 import { CleanupScheduler } from './cleanup-scheduler.js'
 import { DeadlineScheduler } from './deadline-scheduler.js'
 import { LongTermWriter, type LongTermWriterOptions } from './long-term-writer.js'
-import { Subscription, type SubscribeOptions, type SubscriptionHandlers } from './subscription.js'
+import { pooledRandom } from './random-pool.js'
+import { Subscription, type SubscribeOptions, type SubscriptionHandlers, type SubscriptionSource } from './subscription.js'
 
 export interface TaskEngineOptions {
   broadcast: BroadcastProvider
@@ -67,17 +68,28 @@ export class TaskEngine {
   private readonly longTerm: LongTermStore | undefined
   private readonly clock: Clock
   private readonly hooks = new HookRegistry()
-  private readonly nextId = monotonicFactory()
+  /** One ULID per event, monotonic within the process. */
+  private readonly nextId = monotonicFactory(pooledRandom())
   private readonly ttl: DeadlineScheduler
   private readonly cleanup: CleanupScheduler
   private readonly writer: LongTermWriter | undefined
   private readonly subscriptions = new Set<Subscription>()
+  /** Shared by every subscription (one object, not a set of closures per subscriber). */
+  private readonly subscriptionSource: SubscriptionSource
+  private readonly forgetSubscription = (ended: Subscription): void => {
+    this.subscriptions.delete(ended)
+  }
   private deadlinePoll: unknown
   private stopped = false
 
   constructor(options: TaskEngineOptions) {
     this.broadcast = options.broadcast
     this.shortTerm = options.shortTermStore
+    this.subscriptionSource = {
+      broadcast: this.broadcast,
+      loadLog: (id) => this.loadLog(id),
+      readRange: (id, range) => this.shortTerm.getEvents(id, range),
+    }
     this.longTerm = options.longTermStore
     this.clock = options.clock ?? systemClock
     if (options.hooks) this.hooks.add(options.hooks)
@@ -194,18 +206,7 @@ export class TaskEngine {
     options: SubscribeOptions = {},
   ): () => void {
     const resolved = typeof handlers === 'function' ? { onEnvelope: handlers } : handlers
-    const subscription = new Subscription(
-      {
-        broadcast: this.broadcast,
-        loadLog: (id) => this.loadLog(id),
-        readRange: (id, range) => this.shortTerm.getEvents(id, range),
-      },
-      taskId,
-      filter,
-      resolved,
-      options,
-      (ended) => this.subscriptions.delete(ended),
-    )
+    const subscription = new Subscription(this.subscriptionSource, taskId, filter, resolved, options, this.forgetSubscription)
     if (!subscription.closed) this.subscriptions.add(subscription)
     return () => subscription.close()
   }
@@ -284,7 +285,8 @@ export class TaskEngine {
   /** After a store write: broadcast, queue for the archive, run hooks. Never fails the write. */
   private async announce(taskId: string, events: TaskEvent[]): Promise<void> {
     try {
-      await Promise.all(events.map((event) => this.broadcast.publish(taskId, event)))
+      if (events.length === 1) await this.broadcast.publish(taskId, events[0]!)
+      else await Promise.all(events.map((event) => this.broadcast.publish(taskId, event)))
     } catch (error) {
       // The events are stored: subscribers recover them from the store with the next event.
       this.hooks.reportError(error, { source: 'broadcast', taskId })

@@ -42,6 +42,18 @@ function lowerBound(events: TaskEvent[], index: number): number {
   return lo
 }
 
+/**
+ * A frozen event: `source`'s fields in their order, then `changes`. Built field by field: V8
+ * reads a frozen object made with spread syntax (`Object.freeze({ ...draft, index })`) about
+ * fifteen times slower, and every reader (fan-out, replay, history) reads every stored event.
+ */
+function frozenCopy(source: object, changes: Partial<TaskEvent>): TaskEvent {
+  const event: Record<string, unknown> = {}
+  for (const key in source) event[key] = (source as Record<string, unknown>)[key]
+  for (const key in changes) event[key] = (changes as Record<string, unknown>)[key]
+  return Object.freeze(event) as unknown as TaskEvent
+}
+
 export class MemoryShortTermStore implements ShortTermStore {
   private readonly records = new Map<string, TaskRecord>()
   private readonly deadlines = new Map<string, number>()
@@ -152,7 +164,7 @@ export class MemoryShortTermStore implements ShortTermStore {
   }
 
   private appendOne(record: TaskRecord, draft: EventDraft): TaskEvent {
-    const event = { ...draft, data: structuredClone(draft.data), index: record.nextIndex++ } as TaskEvent
+    const event = frozenCopy(draft, { data: structuredClone(draft.data), index: record.nextIndex++ })
     const { seriesId, seriesMode } = event
     if (seriesId !== undefined && seriesMode !== undefined && seriesMode !== 'keep-all') {
       let state = record.series.get(seriesId)
@@ -164,7 +176,6 @@ export class MemoryShortTermStore implements ShortTermStore {
         state.latestIndex = event.index
       }
     }
-    Object.freeze(event)
     record.events.push(event)
     return event
   }
@@ -173,6 +184,6 @@ export class MemoryShortTermStore implements ShortTermStore {
     const at = lowerBound(record.events, index)
     const old = record.events[at]
     if (old?.index !== index) return
-    record.events[at] = Object.freeze({ ...old, data: null, superseded: true as const })
+    record.events[at] = frozenCopy(old, { data: null, superseded: true })
   }
 }

@@ -1,7 +1,8 @@
 // One open SSE response: ordered writes, a bound on bytes the client has not read yet, a
-// heartbeat, and two ways to end (clean, or dropped on the floor).
-import type { SSEStreamingApi } from 'hono/streaming'
+// heartbeat, and two ways to end (clean, or dropped on the floor). The bytes themselves go
+// through an SseTransport (Node's response directly, or a web stream).
 import { PING_FRAME } from './frames.js'
+import type { SseChunk, SseTransport, SseTransportListener } from './sse-transport.js'
 
 /** Why a connection ended; passed to `onClose`. */
 export type SseCloseReason =
@@ -17,38 +18,36 @@ export type SseCloseReason =
 export interface SseConnectionOptions {
   heartbeatMs: number
   maxBufferedBytes: number
-  /** Tears down the socket, where the runtime exposes it (Node's `ServerResponse`). */
-  destroyTransport?: () => void
-  /** Called exactly once, synchronously, when the connection ends for any reason. */
-  onClose: (reason: SseCloseReason) => void
 }
 
-const encoder = new TextEncoder()
+/** Who is told when the connection ends. */
+export interface SseConnectionOwner {
+  /** Called exactly once, synchronously, when the connection ends for any reason. */
+  onConnectionClosed(reason: SseCloseReason): void
+}
 
-export class SseConnection {
+export class SseConnection implements SseTransportListener {
   private state: 'open' | 'ending' | 'aborted' = 'open'
-  /** Bytes handed to the stream that the transport has not taken yet. */
-  private queuedBytes = 0
-  /** The unread part of the first synchronous burst (the history replay); see `send`. */
-  private replayBytes = 0
+  /**
+   * Where the first synchronous burst of events (the history replay) ends in the byte stream;
+   * its unread part does not count against the limit. See `write`.
+   */
+  private replayEnd = 0
   private burst: 'not-started' | 'open' | 'over' = 'not-started'
   private readonly heartbeat: ReturnType<typeof setInterval>
-  private drainWaiters: (() => void)[] = []
-  private resolveEnded!: (reason: SseCloseReason) => void
-  /** Resolves when the connection ended; the stream callback awaits it, then Hono closes the response. */
-  readonly ended = new Promise<SseCloseReason>((resolve) => {
-    this.resolveEnded = resolve
-  })
+  private drainWaiters: (() => void)[] | undefined
+
+  private readonly maxBufferedBytes: number
 
   constructor(
-    private readonly stream: SSEStreamingApi,
-    private readonly options: SseConnectionOptions,
+    private readonly transport: SseTransport,
+    options: SseConnectionOptions,
+    private readonly owner: SseConnectionOwner,
   ) {
-    stream.onAbort(() => this.abort('client-gone'))
-    this.heartbeat = setInterval(() => {
-      // Bytes still in flight mean the line is not idle; piling pings on a stuck client helps no one.
-      if (this.queuedBytes === 0) this.write(PING_FRAME, false)
-    }, options.heartbeatMs)
+    this.maxBufferedBytes = options.maxBufferedBytes
+    transport.attach(this)
+    // A shared callback with the connection as argument: no closure per connection.
+    this.heartbeat = setInterval(beat, options.heartbeatMs, this)
     // The open socket keeps a server process alive; the timer alone must not.
     ;(this.heartbeat as { unref?: () => void }).unref?.()
   }
@@ -58,14 +57,13 @@ export class SseConnection {
   }
 
   /** Queues a frame. Past the buffer limit the connection is dropped instead (the client can resume). */
-  send(frame: string): void {
+  send(frame: SseChunk): void {
     this.write(frame, true)
   }
 
-  private write(frame: string, isEvent: boolean): void {
+  private write(frame: SseChunk, isEvent: boolean): void {
     if (this.state !== 'open') return
-    const bytes = encoder.encode(frame)
-    const size = bytes.byteLength
+    const transport = this.transport
     // The history replay is written in one synchronous burst, from memory the engine already
     // held; counting it would cut healthy clients of long tasks. The limit applies to what is
     // queued beyond the still-unread part of that first burst of events (a ping that went
@@ -76,21 +74,24 @@ export class SseConnection {
         this.burst = 'over'
       })
     }
-    if (this.burst === 'open') this.replayBytes += size
-    else if (this.queuedBytes - this.replayBytes > this.options.maxBufferedBytes) {
-      this.abort('overflow')
-      return
+    if (this.burst !== 'open') {
+      const pending = transport.pendingBytes
+      // Bytes leave in order, so the first bytes taken are the replay's.
+      const unreadReplay = Math.max(0, this.replayEnd - (transport.writtenBytes - pending))
+      if (pending - unreadReplay > this.maxBufferedBytes) {
+        this.abort('overflow')
+        return
+      }
     }
-    this.queuedBytes += size
-    // StreamingApi.write resolves once the transport read the chunk, and swallows write errors
-    // (the stream was aborted: the bytes are gone either way).
-    void this.stream.write(bytes).then(() => this.taken(size))
+    transport.write(frame)
+    if (this.burst === 'open') this.replayEnd = transport.writtenBytes
   }
 
   /** Ends cleanly: frames already queued are still delivered, then the response ends. */
   end(reason: SseCloseReason): void {
     if (this.state !== 'open') return
     this.state = 'ending'
+    this.transport.end()
     this.finish(reason)
   }
 
@@ -99,36 +100,43 @@ export class SseConnection {
     if (this.state === 'aborted') return
     const wasOpen = this.state === 'open'
     this.state = 'aborted'
-    this.stream.abort()
-    this.options.destroyTransport?.()
-    this.queuedBytes = 0
+    this.transport.destroy()
     this.releaseDrainWaiters()
     if (wasOpen) this.finish(reason)
   }
 
-  /** Resolves once the transport took every queued byte (at once when nothing is queued). */
-  drained(): Promise<void> {
-    if (this.queuedBytes === 0) return Promise.resolve()
-    return new Promise((resolve) => this.drainWaiters.push(resolve))
+  /** The heartbeat: bytes still in flight mean the line is not idle; piling pings on a stuck client helps no one. */
+  ping(): void {
+    if (this.transport.pendingBytes === 0) this.write(PING_FRAME, false)
   }
 
-  private taken(size: number): void {
-    if (this.state === 'aborted') return
-    this.queuedBytes -= size
-    // Chunks leave in order, so the first bytes taken are the replay's.
-    this.replayBytes = Math.max(0, this.replayBytes - size)
-    if (this.queuedBytes === 0) this.releaseDrainWaiters()
+  onClientGone(): void {
+    this.abort('client-gone')
+  }
+
+  onTransportDrained(): void {
+    this.releaseDrainWaiters()
+  }
+
+  /** Resolves once the transport took every queued byte (at once when nothing is queued). */
+  drained(): Promise<void> {
+    if (this.state === 'aborted' || this.transport.pendingBytes === 0) return Promise.resolve()
+    return new Promise((resolve) => (this.drainWaiters ??= []).push(resolve))
   }
 
   private releaseDrainWaiters(): void {
     const waiters = this.drainWaiters
-    this.drainWaiters = []
+    if (!waiters) return
+    this.drainWaiters = undefined
     for (const resolve of waiters) resolve()
   }
 
   private finish(reason: SseCloseReason): void {
     clearInterval(this.heartbeat)
-    this.options.onClose(reason)
-    this.resolveEnded(reason)
+    this.owner.onConnectionClosed(reason)
   }
+}
+
+function beat(connection: SseConnection): void {
+  connection.ping()
 }

@@ -1,0 +1,88 @@
+// Turns scenario results into rows (ours, reference, ratio, Redis), checks the targets, and
+// prints a table and JSON lines.
+
+/** Targets of the performance issue; each reads one row. */
+export const TARGETS = [
+  { scenario: 'publish-single', metric: 'cpu_us_per_publish', text: '≤ 100 µs', met: (r) => r.ours <= 100 },
+  { scenario: 'fanout-1000', metric: 'cpu_us_per_delivery', text: '≤ 10 µs', met: (r) => r.ours <= 10 },
+  { scenario: 'fanout-1000', metric: 'achieved_rate', text: '≥ 85% of ref', needs: 'ratio', met: (r) => r.ratio >= 0.85 },
+  { scenario: 'fanout-1000', metric: 'publish_p99_ms', text: '≤ 20 ms', met: (r) => r.ours <= 20 },
+  { scenario: 'publish-batch', metric: 'events_per_s', text: '≥ 50% of ref', needs: 'ratio', met: (r) => r.ratio >= 0.5 },
+  { scenario: 'replay-keep-all', metric: 'replay_ms', text: '≤ 2× ref', needs: 'ratio', met: (r) => r.ratio <= 2 },
+  { scenario: 'replay-accumulate', metric: 'frames', text: 'one snapshot (3 frames)', met: (r) => r.ours === 3 },
+  { scenario: 'idle-connections', metric: 'rss_kib_per_connection', text: '≤ 10 KiB', met: (r) => r.ours <= 10 },
+  { scenario: 'publish-single', metric: 'publishes_per_s', needs: 'redisRatio', text: 'Redis ≥ 60% of memory', met: (r) => r.redisRatio >= 0.6 },
+  { scenario: 'fanout-1000', metric: 'cpu_us_per_delivery', needs: 'redisRatio', text: 'Redis ≤ 1.5× memory', met: (r) => r.redisRatio <= 1.5 },
+]
+
+/**
+ * @param results Map scenario → { taskcast, reference, redis? } each `{ metrics, integrity }`
+ */
+export function buildRows(results) {
+  const rows = []
+  for (const [scenario, byServer] of results) {
+    const listed = [byServer.taskcast, byServer.reference, byServer.redis].find((r) => r?.metrics.length)
+    for (const { key, label, unit, better } of listed?.metrics ?? []) {
+      const metric = { key, label, unit, better, value: byServer.taskcast?.metrics.find((m) => m.key === key)?.value }
+      const reference = byServer.reference?.metrics.find((m) => m.key === metric.key)?.value
+      const redis = byServer.redis?.metrics.find((m) => m.key === metric.key)?.value
+      const row = {
+        scenario,
+        metric: metric.key,
+        label: metric.label,
+        unit: metric.unit,
+        better: metric.better,
+        ours: metric.value,
+        reference,
+        ratio: reference && metric.value !== undefined ? metric.value / reference : undefined,
+      }
+      if (redis !== undefined) {
+        row.redis = redis
+        row.redisRatio = metric.value === undefined ? undefined : redis / metric.value
+      }
+      row.targets = []
+      for (const target of TARGETS) {
+        if (target.scenario !== scenario || target.metric !== metric.key) continue
+        if (row[target.needs ?? 'ours'] === undefined) continue
+        row.targets.push({ text: target.text, met: Boolean(target.met(row)) })
+      }
+      rows.push(row)
+    }
+  }
+  return rows
+}
+
+function format(value) {
+  if (value === undefined || Number.isNaN(value)) return '–'
+  const abs = Math.abs(value)
+  if (abs >= 1000) return Math.round(value).toLocaleString('en-US')
+  if (abs >= 100) return value.toFixed(0)
+  if (abs >= 10) return value.toFixed(1)
+  return value.toFixed(2)
+}
+
+export function table(rows, { redis }) {
+  const header = ['scenario', 'figure', 'ours', 'reference', 'ours/ref', ...(redis ? ['ours (Redis)', 'Redis/memory'] : []), 'target']
+  const lines = rows.map((row) => [
+    row.scenario,
+    `${row.label}${row.unit ? ` (${row.unit})` : ''}`,
+    format(row.ours),
+    format(row.reference),
+    row.ratio === undefined ? '–' : `${row.ratio.toFixed(2)}×`,
+    ...(redis ? [format(row.redis), row.redisRatio === undefined ? '–' : `${row.redisRatio.toFixed(2)}×`] : []),
+    row.targets.map((t) => `${t.met ? 'met' : 'MISSED'}: ${t.text}`).join('; '),
+  ])
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)))
+  const render = (cells) => '| ' + cells.map((c, i) => c.padEnd(widths[i])).join(' | ') + ' |'
+  return [render(header), '|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|', ...lines.map(render)].join('\n')
+}
+
+export function jsonLines(rows, integrityByRun) {
+  const out = []
+  for (const row of rows) {
+    const { label: _label, better: _better, ...rest } = row
+    out.push(JSON.stringify(rest))
+  }
+  for (const entry of integrityByRun) out.push(JSON.stringify({ integrity: entry }))
+  return out.join('\n')
+}

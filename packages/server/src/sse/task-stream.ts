@@ -1,0 +1,152 @@
+// One subscriber's stream of one task: the engine subscription on one side, the SSE connection
+// on the other, plus the hooks, the registry entry and the credential expiry. A class with
+// methods rather than a bundle of closures: a thousand idle subscribers should cost little.
+import {
+  TaskcastError,
+  type SeriesFormat,
+  type SSEEnvelope,
+  type SubscribeFilter,
+  type SubscriptionHandlers,
+  type TaskEngine,
+  type TaskStatus,
+  type TerminalStatus,
+} from '@taskcast/core'
+import type { RouteContext } from '../route-context.js'
+import { sharedEventFrame } from './frame-cache.js'
+import { doneFrame } from './frames.js'
+import { SseConnection, type SseCloseReason, type SseConnectionOwner } from './sse-connection.js'
+import type { SseTransport } from './sse-transport.js'
+
+/** setTimeout's largest delay; longer waits are done in steps. */
+const MAX_TIMER_MS = 2_147_483_647
+
+export interface StreamRequest {
+  taskId: string
+  filter: SubscribeFilter
+  seriesFormat?: SeriesFormat
+  limit?: number
+  /** When the caller's credential expires (ms since epoch). */
+  expiresAt?: number
+  /** Web runtimes: aborts when the client disconnects, also before the response started. */
+  disconnected?: AbortSignal
+}
+
+export class TaskStream implements SubscriptionHandlers, SseConnectionOwner {
+  private readonly connection: SseConnection
+  private readonly engine: TaskEngine
+  private readonly taskId: string
+  private readonly expiresAt: number | undefined
+  private readonly disconnected: AbortSignal | undefined
+  private readonly clientId = flatUuid()
+  private readonly startedAt = Date.now()
+  private readonly wrap: boolean
+  /** Set once the history replay is over. */
+  private live = false
+  private unsubscribe: (() => void) | undefined
+  private expiry: ReturnType<typeof setTimeout> | undefined
+  /** Web runtimes only: the listener on the request's abort signal. */
+  private onDisconnect: (() => void) | undefined
+
+  /**
+   * Registers the connection, runs `onSSEConnect` and subscribes (unless the client is
+   * already gone: `clientGone`, or the request's `disconnected` signal).
+   */
+  static open(ctx: RouteContext, transport: SseTransport, request: StreamRequest, clientGone: boolean): TaskStream {
+    return new TaskStream(ctx, transport, request, clientGone)
+  }
+
+  private constructor(
+    private readonly ctx: RouteContext,
+    transport: SseTransport,
+    request: StreamRequest,
+    clientGone: boolean,
+  ) {
+    this.engine = ctx.engine
+    const { taskId } = request
+    this.taskId = taskId
+    this.expiresAt = request.expiresAt
+    this.disconnected = request.disconnected
+    this.wrap = request.filter.wrap !== false
+    this.connection = new SseConnection(transport, ctx.sse, this)
+    ctx.connections.add(taskId, this.connection)
+    this.engine.emitHook('onSSEConnect', taskId, this.clientId)
+    // A client gone before the response reached the transport never cancels the stream.
+    if (clientGone || request.disconnected?.aborted) this.connection.abort('client-gone')
+    else if (request.disconnected) {
+      this.onDisconnect = () => this.connection.abort('client-gone')
+      request.disconnected.addEventListener('abort', this.onDisconnect, { once: true })
+    }
+
+    if (this.connection.isOpen) {
+      this.unsubscribe = this.engine.subscribe(taskId, request.filter, this, {
+        seriesFormat: request.seriesFormat,
+        limit: request.limit,
+      })
+      // The client may have gone while subscribing.
+      if (!this.connection.isOpen) this.unsubscribe()
+    }
+    if (this.expiresAt !== undefined && this.connection.isOpen) this.armExpiry()
+  }
+
+  onEnvelope(envelope: SSEEnvelope): void {
+    this.connection.send(sharedEventFrame(envelope, this.wrap, !this.live))
+  }
+
+  onLive(): void {
+    this.live = true
+  }
+
+  onDone(status: TaskStatus): void {
+    this.connection.send(doneFrame(status as TerminalStatus))
+    this.connection.end('done')
+  }
+
+  /** Replay truncated by `limit`: no done frame, the client resumes from its last event. */
+  onLimit(): void {
+    this.connection.end('limit')
+  }
+
+  onError(error: unknown): void {
+    if (!isClientError(error)) this.engine.reportError(error, { source: 'sse', taskId: this.taskId })
+    this.connection.end('error')
+  }
+
+  private armExpiry(): void {
+    if (!this.connection.isOpen) return
+    const wait = this.expiresAt! - Date.now()
+    if (wait <= 0) return this.connection.end('expired')
+    this.expiry = setTimeout(() => this.armExpiry(), Math.min(wait, MAX_TIMER_MS))
+    ;(this.expiry as { unref?: () => void }).unref?.()
+  }
+
+  onConnectionClosed(_reason: SseCloseReason): void {
+    const { taskId, disconnected } = this
+    if (this.onDisconnect) disconnected?.removeEventListener('abort', this.onDisconnect)
+    this.unsubscribe?.()
+    clearTimeout(this.expiry)
+    this.ctx.connections.delete(taskId, this.connection)
+    this.engine.emitHook('onSSEDisconnect', taskId, this.clientId, Date.now() - this.startedAt)
+  }
+}
+
+function isClientError(error: unknown): boolean {
+  return TaskcastError.isInstance(error) && error.code !== 'INTERNAL' && error.code !== 'STORE_UNAVAILABLE'
+}
+
+const HEX = '0123456789abcdef'
+
+/**
+ * A random (v4) UUID as one flat string. `crypto.randomUUID()` returns a rope of fifteen-odd
+ * pieces, which an idle connection would hold for its whole life (about 450 bytes).
+ */
+function flatUuid(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16))
+  bytes[6] = (bytes[6]! & 0x0f) | 0x40
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80
+  const codes: number[] = []
+  for (let i = 0; i < 16; i++) {
+    if (i === 4 || i === 6 || i === 8 || i === 10) codes.push(45) // '-'
+    codes.push(HEX.charCodeAt(bytes[i]! >> 4), HEX.charCodeAt(bytes[i]! & 15))
+  }
+  return String.fromCharCode(...codes)
+}
