@@ -16,6 +16,8 @@ export const WRITE_CONNECTION_OPTIONS = {
   enableOfflineQueue: false,
   maxRetriesPerRequest: 0,
   autoResendUnfulfilledCommands: false,
+  // Commands issued in the same tick (concurrent publishes) leave in one write.
+  enableAutoPipelining: true,
 } as const satisfies RedisOptions
 
 /**
