@@ -110,8 +110,9 @@ function readNodeBody(incoming: NodeBody, maxBytes: number): Promise<string> {
       stop()
       reject(error)
     }
-    // A client that leaves mid-body: the error Hono's reader would have met (500, reported).
-    const onClose = (): void => onError(new TaskcastError('INTERNAL', 'the request body ended early'))
+    // A client that leaves mid-body made the mistake; nobody is left to read the answer, and
+    // it is not the server's error to report.
+    const onClose = (): void => onError(new TaskcastError('VALIDATION_ERROR', 'the request body ended early'))
     const stop = (): void => {
       incoming.off('data', onData)
       incoming.off('end', onEnd)
