@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sharedConfig } from './support/cluster.js'
 import { history, publishNumbered, sdk, SEQ_TYPE } from './support/publisher.js'
-import { PrivateRedis } from './support/private-redis.js'
+import { DURABLE_REDIS_ARGS, PrivateRedis } from './support/private-redis.js'
 import { FailoverFetch, RecordingSubscriber } from './support/recording-subscriber.js'
 import { expectExactDelivery, expectPublishedOnce, printSummary } from './support/sequence.js'
 import { keyPrefixFor, servicesAvailable } from './support/services.js'
@@ -38,7 +38,7 @@ if (await servicesAvailable('scale-out: Redis restarted mid-stream', ['redis-ser
     let b: TaskcastServer
 
     beforeAll(async () => {
-      redis = await PrivateRedis.start()
+      redis = await PrivateRedis.start(DURABLE_REDIS_ARGS)
       const config = sharedConfig({ redisUrl: redis.url, keyPrefix: keyPrefixFor('redis-restart') })
       ;[a, b] = await Promise.all([TaskcastServer.start('A', config), TaskcastServer.start('B', config)])
     })
@@ -68,7 +68,7 @@ if (await servicesAvailable('scale-out: Redis restarted mid-stream', ['redis-ser
           if (outageOver || published < EVENTS / 2) return
           // Not awaited: the publisher keeps writing, so the crash may cut a write in flight.
           outageOver = (async () => {
-            await redis.crash()
+            await redis.stop()
             for (const server of [a, b]) {
               outage.writeStatuses.push(
                 await status(`${server.url}/tasks/${task.id}/events`, {

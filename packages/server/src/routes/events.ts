@@ -4,6 +4,7 @@ import type { Context, MiddlewareHandler } from 'hono'
 import { requireScope } from '../auth/index.js'
 import { limitBody, readJsonBody } from '../middleware/json-body.js'
 import { authorizeTask, type RouteContext, type TaskcastHono } from '../route-context.js'
+import { concatBytes } from '../sse/sse-transport.js'
 
 export function registerEventRoutes(app: TaskcastHono, ctx: RouteContext): void {
   const { engine } = ctx
@@ -104,7 +105,7 @@ function readNodeBody(incoming: NodeBody, maxBytes: number): Promise<string> {
     }
     const onEnd = (): void => {
       stop()
-      resolve(decoder.decode(chunks.length === 1 ? chunks[0] : concat(chunks, size)))
+      resolve(decoder.decode(chunks.length === 1 ? chunks[0] : concatBytes(chunks)))
     }
     const onError = (error: unknown): void => {
       stop()
@@ -124,14 +125,4 @@ function readNodeBody(incoming: NodeBody, maxBytes: number): Promise<string> {
     incoming.on('error', onError)
     incoming.on('close', onClose)
   })
-}
-
-function concat(chunks: Uint8Array[], size: number): Uint8Array {
-  const out = new Uint8Array(size)
-  let at = 0
-  for (const chunk of chunks) {
-    out.set(chunk, at)
-    at += chunk.byteLength
-  }
-  return out
 }
