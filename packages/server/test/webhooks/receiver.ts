@@ -23,6 +23,8 @@ export interface Receiver {
   waitFor(count: number): Promise<Received[]>
   /** Requests whose socket closed before an answer was written. */
   aborted: number
+  /** Resolves when `count` requests were aborted by the sender. */
+  waitForAborted(count: number): Promise<void>
   close(): Promise<void>
 }
 
@@ -32,10 +34,13 @@ export async function startReceiver(reply: Responder = () => 200): Promise<Recei
   const requests: Received[] = []
   const waiters: { count: number; resolve: (r: Received[]) => void }[] = []
   const hanging = new Set<ServerResponse>()
+  const abortWaiters: { count: number; resolve: () => void }[] = []
   const receiver: Receiver = {
     url: '',
     requests,
     aborted: 0,
+    waitForAborted: (count) =>
+      receiver.aborted >= count ? Promise.resolve() : new Promise((resolve) => abortWaiters.push({ count, resolve })),
     waitFor: (count) =>
       requests.length >= count ? Promise.resolve(requests.slice()) : new Promise((resolve) => waiters.push({ count, resolve })),
     close: () =>
@@ -69,6 +74,10 @@ export async function startReceiver(reply: Responder = () => 200): Promise<Recei
         res.on('close', () => {
           if (!res.writableEnded) receiver.aborted++
           hanging.delete(res)
+          for (const waiter of abortWaiters.filter((w) => receiver.aborted >= w.count)) {
+            abortWaiters.splice(abortWaiters.indexOf(waiter), 1)
+            waiter.resolve()
+          }
         })
         return
       }

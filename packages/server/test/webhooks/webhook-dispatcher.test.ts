@@ -379,7 +379,7 @@ describe('webhook ordering, isolation and bounds', () => {
     await dispatcher.close()
     await dispatcher.idle()
     expect(performance.now() - started).toBeLessThan(1000)
-    await new Promise((resolve) => setTimeout(resolve, 50)) // let the receiver see the socket close
+    await r.waitForAborted(1)
     expect([r.requests.length, r.aborted, failures.length]).toEqual([1, 1, 0])
     // Nothing is sent after close.
     await engine.publishEvent(task.id, { type: 'job.3' })
