@@ -1,10 +1,7 @@
 // Rebuilds the server's error from a failed HTTP response (SPEC §7: `{ error: { code, message } }`),
 // so callers branch on `error.code` exactly as they would against the embedded engine.
-import { TaskcastError, type TaskcastErrorCode } from '@taskcast/core'
+import { isPlainObject, TaskcastError, type TaskcastErrorCode } from '@taskcast/core'
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
 
 // Only for bodies that are not Taskcast's (a proxy's HTML 502, a wrong baseUrl's 404).
 function codeOfStatus(status: number): TaskcastErrorCode {
@@ -28,11 +25,11 @@ export async function taskcastErrorFromResponse(response: Response): Promise<Tas
   } catch {
     body = undefined
   }
-  const wire = isRecord(body) && isRecord(body.error) ? body.error : {}
+  const wire = isPlainObject(body) && isPlainObject(body.error) ? body.error : {}
   const code = TaskcastError.isCode(wire.code) ? wire.code : codeOfStatus(response.status)
   const message =
     typeof wire.message === 'string' ? wire.message : `request failed with HTTP status ${response.status}`
-  const details = { ...(isRecord(wire.details) ? wire.details : {}), httpStatus: response.status }
+  const details = { ...(isPlainObject(wire.details) ? wire.details : {}), httpStatus: response.status }
   return new TaskcastError(code, message, { details })
 }
 

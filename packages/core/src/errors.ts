@@ -56,3 +56,8 @@ export class TaskcastError extends Error {
     return typeof value === 'string' && (TASKCAST_ERROR_CODES as readonly string[]).includes(value)
   }
 }
+
+/** The one wording of "no such task", for every package. */
+export function taskNotFound(taskId: string): TaskcastError {
+  return new TaskcastError('TASK_NOT_FOUND', `task ${taskId} not found`)
+}

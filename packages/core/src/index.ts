@@ -1,5 +1,5 @@
 // @taskcast/core — the engine and everything it shares with the other packages.
-export { TaskcastError, TASKCAST_ERROR_CODES } from './errors.js'
+export { TaskcastError, TASKCAST_ERROR_CODES, taskNotFound } from './errors.js'
 export type { TaskcastErrorCode, TaskcastErrorOptions } from './errors.js'
 export {
   STATUS_EVENT_TYPE,
@@ -73,6 +73,6 @@ export {
   isTaskStatus,
   isLevel,
 } from './validation.js'
-export { assertJsonValue } from './json-value.js'
+export { assertJsonValue, isPlainObject } from './json-value.js'
 export { parseSubscribeQuery, toSubscribeSearchParams } from './query.js'
 export type { SubscribeQuery } from './query.js'

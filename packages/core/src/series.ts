@@ -1,12 +1,9 @@
 // Series merging (SPEC §4): which field an accumulate event extends, and the running value.
 import { TaskcastError } from './errors.js'
+import { isPlainObject } from './json-value.js'
 import type { TaskEvent } from './types.js'
 
 const DEFAULT_ACC_FIELDS = ['delta', 'text'] as const
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
 
 /**
  * The field an accumulate event extends: `seriesAccField` when given, else `delta`,
@@ -14,7 +11,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
  * @throws TaskcastError `VALIDATION_ERROR` when the data has no such string field.
  */
 export function resolveAccField(data: unknown, seriesAccField: string | undefined): string {
-  if (!isRecord(data)) {
+  if (!isPlainObject(data)) {
     throw new TaskcastError('VALIDATION_ERROR', 'an accumulate event needs an object as data')
   }
   if (seriesAccField !== undefined) {
@@ -36,7 +33,7 @@ export function resolveAccField(data: unknown, seriesAccField: string | undefine
  */
 export function accumulate(previous: unknown, data: unknown, field: string): Record<string, unknown> {
   const delta = (data as Record<string, unknown>)[field] as string
-  const before = isRecord(previous) && typeof previous[field] === 'string' ? (previous[field] as string) : ''
+  const before = isPlainObject(previous) && typeof previous[field] === 'string' ? (previous[field] as string) : ''
   return { ...(data as Record<string, unknown>), [field]: before + delta }
 }
 

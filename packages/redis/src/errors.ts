@@ -1,5 +1,5 @@
 // Turns what Redis and ioredis report into TaskcastErrors, in one place.
-import { TaskcastError } from '@taskcast/core'
+import { TaskcastError, taskNotFound } from '@taskcast/core'
 import { ReplyError } from 'ioredis'
 
 /** Negative results of the Lua scripts (see the headers of src/commands/*.lua). */
@@ -13,7 +13,7 @@ export const SCRIPT_CODES = {
 export function scriptCodeError(code: number, taskId: string): TaskcastError {
   switch (code) {
     case SCRIPT_CODES.TASK_NOT_FOUND:
-      return new TaskcastError('TASK_NOT_FOUND', `task ${taskId} not found`)
+      return taskNotFound(taskId)
     case SCRIPT_CODES.TASK_NOT_RUNNING:
       return new TaskcastError('TASK_NOT_RUNNING', `task ${taskId} is not running`)
     default:

@@ -1,13 +1,10 @@
 // Events as the scripts see them: drafts become fixed-size argument groups, stored
 // events are JSON strings in a sorted set whose score is the index.
-import { TaskcastError, type EventDraft, type TaskEvent } from '@taskcast/core'
+import { isPlainObject, TaskcastError, type EventDraft, type TaskEvent } from '@taskcast/core'
 
 /** Arguments per draft (see src/commands/includes/append-event.lua). */
 export const DRAFT_STRIDE = 9
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
 
 /** The JSON of a string without its surrounding quotes: such contents concatenate like the strings. */
 function jsonStringContent(text: string): string {
@@ -70,7 +67,7 @@ export function encodeDraft(draft: EventDraft): EncodedDraft {
 
   if (hasSeriesState && seriesMode === 'accumulate') {
     const field = draft.seriesAccField ?? 'delta'
-    if (!isRecord(data) || typeof data[field] !== 'string') {
+    if (!isPlainObject(data) || typeof data[field] !== 'string') {
       throw new TaskcastError('VALIDATION_ERROR', `an accumulate event needs a string data.${field}`)
     }
     const { pre, content, post } = splitAroundField(data, field)

@@ -1,5 +1,5 @@
 // What every route module receives from createTaskcastApp: the engine, resolved options, shared state.
-import { TaskcastError, type PermissionScope, type Task, type TaskEngine } from '@taskcast/core'
+import { taskNotFound, type PermissionScope, type Task, type TaskEngine } from '@taskcast/core'
 import type { Context, Hono } from 'hono'
 import { assertTaskRules, getAuth, type AuthVariables } from './auth/index.js'
 import type { LimitOptions, SseOptions } from './options.js'
@@ -15,10 +15,6 @@ export interface RouteContext {
   sse: Required<SseOptions>
   webhooks: WebhookOptions
   connections: SseRegistry
-}
-
-export function taskNotFound(taskId: string): TaskcastError {
-  return new TaskcastError('TASK_NOT_FOUND', `task ${taskId} not found`)
 }
 
 /**

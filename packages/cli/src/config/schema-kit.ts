@@ -1,5 +1,6 @@
 // A small validator kit: each check knows the key path it is looking at, so an error names
 // exactly one key. Unknown keys are errors, never ignored.
+import { isPlainObject } from '@taskcast/core'
 import { configError } from './config-error.js'
 
 /** How a layer of configuration names its keys and what its strings may stand for. */
@@ -29,11 +30,8 @@ export function child(path: string, key: string | number): string {
   return path === '' ? key : `${path}.${key}`
 }
 
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false
-  const proto = Object.getPrototypeOf(value) as unknown
-  return proto === Object.prototype || proto === null
-}
+// Core owns it; re-exported so the config modules keep importing it from the kit.
+export { isPlainObject }
 
 /** `a string`, `a list`, `the number 3`: what was found instead, without echoing strings that may be secret. */
 export function describeValue(value: unknown): string {

@@ -3,7 +3,7 @@
 // Order of work (SPEC §6): subscribe to broadcast first and buffer, read the log, replay it,
 // then release buffered events whose index was not replayed. Live messages are only hints:
 // when one arrives past the next expected index, the missing range is read from the store.
-import { TaskcastError } from '../errors.js'
+import { taskNotFound } from '../errors.js'
 import { FilteredStream, readLog, toEnvelope, type FilteredEvent } from '../filtered-stream.js'
 import { isTerminalStatus } from '../state-machine.js'
 import type { BroadcastProvider } from '../storage/broadcast-provider.js'
@@ -89,7 +89,7 @@ export class Subscription {
     try {
       const { task, events } = await this.source.loadLog(this.taskId)
       if (this.closed) return
-      if (!task) throw new TaskcastError('TASK_NOT_FOUND', `task ${this.taskId} not found`)
+      if (!task) throw taskNotFound(this.taskId)
       const { items, truncated } = readLog(this.stream, events, {
         since: this.filter.since,
         limit: this.options.limit,

@@ -1,7 +1,7 @@
 // The task engine: every rule of the product, over pluggable storage (SPEC §3).
 import { monotonicFactory } from 'ulid'
 import { systemClock, type Clock } from '../clock.js'
-import { TaskcastError } from '../errors.js'
+import { TaskcastError, taskNotFound } from '../errors.js'
 import { FilteredStream, readLog } from '../filtered-stream.js'
 import { HookRegistry, type TaskcastHooks } from '../hooks.js'
 import { resolveAccField } from '../series.js'
@@ -154,7 +154,7 @@ export class TaskEngine {
     if (!task) {
       const archived = await this.longTerm?.getTask(taskId)
       if (archived) throw invalidTransition(archived.status, valid.status)
-      throw new TaskcastError('TASK_NOT_FOUND', `task ${taskId} not found`)
+      throw taskNotFound(taskId)
     }
     return this.applyTransition(task, valid.status, valid.payload, false)
   }
@@ -188,7 +188,7 @@ export class TaskEngine {
 
   async getEvents(taskId: string, options: GetEventsOptions = {}): Promise<TaskEvent[]> {
     const { task, events } = await this.loadLog(taskId)
-    if (!task) throw new TaskcastError('TASK_NOT_FOUND', `task ${taskId} not found`)
+    if (!task) throw taskNotFound(taskId)
     const stream = new FilteredStream(options.filter, { seriesFormat: options.seriesFormat })
     const { items } = readLog(stream, events, { since: options.filter?.since, limit: options.limit })
     return items.map(({ item }) => (item.data === item.event.data ? item.event : { ...item.event, data: item.data }))

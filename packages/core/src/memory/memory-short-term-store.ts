@@ -1,7 +1,7 @@
 // In-process short-term store. Every method runs to completion without awaiting, which is
 // what makes each write atomic here.
 import { systemClock, type Clock, type TimerHandle } from '../clock.js'
-import { TaskcastError } from '../errors.js'
+import { TaskcastError, taskNotFound } from '../errors.js'
 import { accumulate } from '../series.js'
 import type {
   EventDraft,
@@ -159,7 +159,7 @@ export class MemoryShortTermStore implements ShortTermStore {
 
   private requireRecord(taskId: string): TaskRecord {
     const record = this.records.get(taskId)
-    if (!record) throw new TaskcastError('TASK_NOT_FOUND', `task ${taskId} not found`)
+    if (!record) throw taskNotFound(taskId)
     return record
   }
 

@@ -1,15 +1,12 @@
 // Turns verified token claims (or a custom authenticator's answer) into an AuthContext.
 // Claims are validated, never cast: a malformed grant is a 401, never a default of full access.
-import { PERMISSION_SCOPES, TaskcastError, type PermissionScope } from '@taskcast/core'
+import { isPlainObject, PERMISSION_SCOPES, TaskcastError, type PermissionScope } from '@taskcast/core'
 import type { AuthContext } from './auth-types.js'
 
 function reject(message: string): never {
   throw new TaskcastError('UNAUTHORIZED', message)
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
 
 /** `'*'` or an array of non-empty strings. */
 export function parseTaskIds(value: unknown): string[] | '*' {
@@ -48,9 +45,9 @@ export function authContextFromClaims(claims: Record<string, unknown>): AuthCont
 
 /** Re-validates what a custom authenticator returned: a broken authenticator fails closed. */
 export function checkCustomAuthContext(value: unknown): AuthContext {
-  if (!isRecord(value)) reject('custom authenticator returned something other than an AuthContext')
+  if (!isPlainObject(value)) reject('custom authenticator returned something other than an AuthContext')
   if (value.sub !== undefined && typeof value.sub !== 'string') reject('custom auth context "sub" must be a string')
-  if (value.claims !== undefined && !isRecord(value.claims)) reject('custom auth context "claims" must be an object')
+  if (value.claims !== undefined && !isPlainObject(value.claims)) reject('custom auth context "claims" must be an object')
   if (value.expiresAt !== undefined && (typeof value.expiresAt !== 'number' || !Number.isFinite(value.expiresAt))) {
     reject('custom auth context "expiresAt" must be a number (ms since epoch)')
   }

@@ -1,8 +1,8 @@
 // Task routes: create, read, transition, delete (SPEC §7).
-import { TaskcastError, validateCreateTaskInput, type TaskStatus, type TransitionPayload } from '@taskcast/core'
+import { taskNotFound, TaskcastError, validateCreateTaskInput, type TaskStatus, type TransitionPayload } from '@taskcast/core'
 import { assertAccess, getAuth, requireScope } from '../auth/index.js'
 import { limitBody, readJsonBody } from '../middleware/json-body.js'
-import { authorizeTask, taskNotFound, type RouteContext, type TaskcastHono } from '../route-context.js'
+import { authorizeTask, type RouteContext, type TaskcastHono } from '../route-context.js'
 import { taskView } from '../task-view.js'
 import { assertWebhookUrlAllowed } from '../webhooks/index.js'
 
