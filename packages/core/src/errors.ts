@@ -2,6 +2,7 @@
 
 export type TaskcastErrorCode =
   | 'TASK_NOT_FOUND'
+  | 'ROUTE_NOT_FOUND'
   | 'DUPLICATE_TASK'
   | 'INVALID_TRANSITION'
   | 'CONFLICT'
@@ -15,6 +16,7 @@ export type TaskcastErrorCode =
 
 export const TASKCAST_ERROR_CODES: readonly TaskcastErrorCode[] = [
   'TASK_NOT_FOUND',
+  'ROUTE_NOT_FOUND',
   'DUPLICATE_TASK',
   'INVALID_TRANSITION',
   'CONFLICT',

@@ -91,6 +91,7 @@ export function toEnvelope(item: FilteredEvent, seriesSnapshot = false): SSEEnve
   }
   if (event.seriesId !== undefined) envelope.seriesId = event.seriesId
   if (event.seriesMode !== undefined) envelope.seriesMode = event.seriesMode
+  if (event.seriesAccField !== undefined) envelope.seriesAccField = event.seriesAccField
   if (seriesSnapshot) envelope.seriesSnapshot = true
   return envelope
 }
@@ -120,6 +121,7 @@ function sameTail(a: SSEEnvelope, b: SSEEnvelope): boolean {
     a.taskId === b.taskId &&
     a.seriesId === b.seriesId &&
     a.seriesMode === b.seriesMode &&
+    a.seriesAccField === b.seriesAccField &&
     a.seriesSnapshot === b.seriesSnapshot
   )
 }

@@ -157,6 +157,7 @@ export interface SSEEnvelope {
   data: unknown
   seriesId?: string
   seriesMode?: SeriesMode
+  seriesAccField?: string
   seriesSnapshot?: boolean
 }
 

@@ -48,6 +48,7 @@ export function createTaskcastApp(options: TaskcastAppOptions): TaskcastApp {
   assertPositiveInteger('limits.maxBatchSize', limits.maxBatchSize)
   assertPositiveInteger('sse.heartbeatMs', sse.heartbeatMs)
   assertPositiveInteger('sse.maxBufferedBytes', sse.maxBufferedBytes)
+  assertPositiveInteger('sse.retryMs', sse.retryMs)
   const auth = options.auth ?? { mode: 'none' }
 
   const ctx: RouteContext = {

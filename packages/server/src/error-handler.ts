@@ -16,12 +16,12 @@ export function createErrorHandler(engine: TaskEngine): ErrorHandler {
 }
 
 /**
- * Unknown paths of a standalone server. Every 404 of the API means "no such task", so the
- * code is `TASK_NOT_FOUND` (the error codes are a closed set). When the app is mounted into
- * another Hono app, the host's own not-found handler applies instead.
+ * Unknown paths: `ROUTE_NOT_FOUND`, so a client can tell a mistyped URL (or a wrong mount
+ * prefix) from a task that does not exist. When the app is mounted into another Hono app,
+ * the host's own not-found handler applies instead.
  */
 export const notFoundHandler: NotFoundHandler = (c) => {
-  const error = new TaskcastError('TASK_NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`)
+  const error = new TaskcastError('ROUTE_NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`)
   // Returned, not thrown: Hono may call this handler outside the error handler's reach.
   return c.json(toErrorBody(error), httpStatusOf(error.code))
 }

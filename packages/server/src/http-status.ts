@@ -10,6 +10,7 @@ export const HTTP_STATUS_BY_CODE: Readonly<Record<TaskcastErrorCode, ContentfulS
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
   TASK_NOT_FOUND: 404,
+  ROUTE_NOT_FOUND: 404,
   DUPLICATE_TASK: 409,
   CONFLICT: 409,
   PAYLOAD_TOO_LARGE: 413,
@@ -56,7 +57,7 @@ function codeOfHttpStatus(status: number): TaskcastErrorCode {
     case 403:
       return 'FORBIDDEN'
     case 404:
-      return 'TASK_NOT_FOUND'
+      return 'ROUTE_NOT_FOUND'
     case 409:
       return 'CONFLICT'
     case 413:

@@ -15,6 +15,11 @@ export interface SseOptions {
   heartbeatMs?: number
   /** Bytes a connection may have queued unread before it is cut (the client can resume). @defaultValue 1_048_576 */
   maxBufferedBytes?: number
+  /**
+   * Sent as `retry:` at the start of every stream: how long a plain `EventSource` waits before
+   * reconnecting after a drop (browsers default to about 3 s). @defaultValue 1000
+   */
+  retryMs?: number
 }
 
 /** Cross-origin access for browsers on other origins (Hono's `cors` middleware). */
@@ -41,4 +46,4 @@ export interface TaskcastAppOptions {
 }
 
 export const DEFAULT_LIMITS: Required<LimitOptions> = { maxBodyBytes: 1_048_576, maxBatchSize: 1000 }
-export const DEFAULT_SSE: Required<SseOptions> = { heartbeatMs: 15_000, maxBufferedBytes: 1_048_576 }
+export const DEFAULT_SSE: Required<SseOptions> = { heartbeatMs: 15_000, maxBufferedBytes: 1_048_576, retryMs: 1000 }

@@ -44,6 +44,7 @@ describe('error table', () => {
     expect(Object.keys(HTTP_STATUS_BY_CODE).sort()).toEqual([...TASKCAST_ERROR_CODES].sort())
     expect(TASKCAST_ERROR_CODES.map((code) => [code, httpStatusOf(code)])).toEqual([
       ['TASK_NOT_FOUND', 404],
+      ['ROUTE_NOT_FOUND', 404],
       ['DUPLICATE_TASK', 409],
       ['INVALID_TRANSITION', 400],
       ['CONFLICT', 409],
@@ -62,7 +63,7 @@ describe('error table', () => {
       [400, 'VALIDATION_ERROR'],
       [401, 'UNAUTHORIZED'],
       [403, 'FORBIDDEN'],
-      [404, 'TASK_NOT_FOUND'],
+      [404, 'ROUTE_NOT_FOUND'],
       [409, 'CONFLICT'],
       [413, 'PAYLOAD_TOO_LARGE'],
       [415, 'VALIDATION_ERROR'],

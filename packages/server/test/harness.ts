@@ -24,11 +24,20 @@ export interface TestServer {
   close(): Promise<void>
 }
 
-/** Serves `fetch` on an ephemeral loopback port. */
-export async function startServer(fetch: (request: Request, env?: unknown) => Response | Promise<Response>): Promise<TestServer> {
+/** `serve` of an @hono/node-server major (the 1.x one is installed under an alias). */
+export type Serve = (
+  options: { fetch: (request: Request, env?: unknown) => Response | Promise<Response>; port: number; hostname: string },
+  listening: (info: AddressInfo) => void,
+) => unknown
+
+/** Serves `fetch` on an ephemeral loopback port (with the newest @hono/node-server unless told). */
+export async function startServer(
+  fetch: (request: Request, env?: unknown) => Response | Promise<Response>,
+  serveWith: Serve = serve as Serve,
+): Promise<TestServer> {
   let server!: ServerType
   const port = await new Promise<number>((resolve) => {
-    server = serve({ fetch, port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) => resolve(info.port))
+    server = serveWith({ fetch, port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) => resolve(info.port)) as ServerType
   })
   return {
     url: `http://127.0.0.1:${port}`,

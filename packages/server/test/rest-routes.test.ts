@@ -39,6 +39,15 @@ describe('task routes', () => {
     expect((await body<Task>(created)).id).toMatch(/^[0-9A-HJKMNP-TV-Z]{26}$/)
   })
 
+  it('refuses an empty body declared as JSON instead of creating a blank task', async () => {
+    const { app } = setup()
+    const refused = await app.request('/tasks', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: ' ' })
+    expect([refused.status, (await body<{ error: { code: string } }>(refused)).error]).toEqual([
+      400,
+      { code: 'VALIDATION_ERROR', message: 'request body is empty but declared as JSON' },
+    ])
+  })
+
   it('transitions through PATCH /tasks/:id/status and returns the updated task', async () => {
     const { app, engine } = setup()
     await engine.createTask({ id: 't' })
@@ -211,11 +220,13 @@ describe('mounting and errors', () => {
     expect(await (await host.request('/')).text()).toBe('host')
   })
 
-  it('answers an unknown path with the error shape', async () => {
+  it('answers an unknown path with ROUTE_NOT_FOUND, which a missing task never gets', async () => {
     const { app } = setup()
     const response = await app.request('/nowhere')
     expect(response.status).toBe(404)
-    expect(await body(response)).toEqual({ error: { code: 'TASK_NOT_FOUND', message: 'no route for GET /nowhere' } })
+    expect(await body(response)).toEqual({ error: { code: 'ROUTE_NOT_FOUND', message: 'no route for GET /nowhere' } })
+    const wrongMethod = await app.request('/tasks/x/status', { method: 'PUT' })
+    expect([wrongMethod.status, (await body<{ error: { code: string } }>(wrongMethod)).error.code]).toEqual([404, 'ROUTE_NOT_FOUND'])
   })
 
   it('turns an unexpected failure into 500 INTERNAL with a generic message, reported to onUnhandledError', async () => {

@@ -102,6 +102,7 @@ describe('SSE over HTTP', () => {
       data: { text: 'Once upon' },
       seriesId: 'response',
       seriesMode: 'accumulate',
+      seriesAccField: 'text',
     })
     expect(frames[5]!.data).toBe('{"reason":"completed"}')
     expect(frames[5]!.id).toBeUndefined()
@@ -224,10 +225,11 @@ describe('SSE over HTTP', () => {
     expect(await response.json()).toEqual({ error: { code: 'TASK_NOT_FOUND', message: 'task missing not found' } })
   })
 
-  it('sends a `: ping` comment at the configured interval', async () => {
+  it('starts every stream with the retry field, then sends a `: ping` comment at the configured interval', async () => {
     const { url, engine } = await start({ sse: { heartbeatMs: 50 } })
     await engine.createTask({ id: 't' })
     const reader = await open(`${url}/tasks/t/events`)
+    expect(await reader.next(2000)).toEqual({ retry: 1000 })
     expect(await reader.next(2000)).toEqual({ comment: 'ping' })
     expect(await reader.next(2000)).toEqual({ comment: 'ping' })
   })

@@ -7,6 +7,13 @@ export interface SseFrame {
   data?: string
   /** Text of a comment line (`: ping` → "ping"). */
   comment?: string
+  /** The `retry:` field (reconnect delay in ms). */
+  retry?: number
+}
+
+/** Comments and a lone `retry:` are no events: an EventSource dispatches nothing for them. */
+function isControl(frame: SseFrame): boolean {
+  return frame.comment !== undefined || (frame.data === undefined && frame.event === undefined && frame.retry !== undefined)
 }
 
 export class SseReader {
@@ -52,11 +59,11 @@ export class SseReader {
     return this.frames.shift()!
   }
 
-  /** The next frame that is not a comment, or `null` at the end. */
+  /** The next frame that is not a comment or a lone `retry:`, or `null` at the end. */
   async nextEvent(timeoutMs = 5000): Promise<SseFrame | null> {
     for (;;) {
       const frame = await this.next(timeoutMs)
-      if (frame === null || frame.comment === undefined) return frame
+      if (frame === null || !isControl(frame)) return frame
     }
   }
 
@@ -117,6 +124,7 @@ function parseBlock(block: string): SseFrame {
     if (field === 'event') frame.event = value
     else if (field === 'id') frame.id = value
     else if (field === 'data') data.push(value)
+    else if (field === 'retry' && /^\d+$/.test(value)) frame.retry = Number(value)
   }
   if (data.length > 0) frame.data = data.join('\n')
   return frame

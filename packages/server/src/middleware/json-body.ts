@@ -20,14 +20,19 @@ export function limitBody(maxBytes: number): MiddlewareHandler {
 }
 
 /**
- * The request's JSON body, or `undefined` when the body is empty.
+ * The request's JSON body, or `undefined` when there is no body and no JSON content type.
  * @throws TaskcastError `VALIDATION_ERROR` for a non-JSON media type or malformed JSON.
  */
 export async function readJsonBody(c: Context): Promise<unknown> {
   const text = await c.req.text()
-  if (text.trim().length === 0) return undefined
   const contentType = c.req.header('Content-Type') ?? ''
-  if (!JSON_MEDIA_TYPE.test(contentType)) {
+  const declaredJson = JSON_MEDIA_TYPE.test(contentType)
+  if (text.trim().length === 0) {
+    // No body at all is "no input"; a body announced as JSON must be JSON, and nothing is not.
+    if (declaredJson) throw new TaskcastError('VALIDATION_ERROR', 'request body is empty but declared as JSON')
+    return undefined
+  }
+  if (!declaredJson) {
     throw new TaskcastError('VALIDATION_ERROR', 'request body must be JSON (Content-Type: application/json)')
   }
   try {

@@ -3,13 +3,13 @@
 // Everything that can fail because of the request (bad query, missing task, unknown
 // since.id, auth) is checked before the response starts, so it gets a JSON error with the
 // right status; once streaming, the only way to say "stop" is to end the stream.
-import { parseSubscribeQuery, TaskcastError } from '@taskcast/core'
+import { isTerminalStatus, parseSubscribeQuery, TaskcastError } from '@taskcast/core'
 import type { Context } from 'hono'
 import { streamSSE } from 'hono/streaming'
 import { getAuth, requireScope } from '../auth/index.js'
 import type { RouteContext, TaskcastEnv, TaskcastHono } from '../route-context.js'
 import { authorizeTask } from '../route-context.js'
-import { ALREADY_SENT_HEADER, isNodeResponse, NodeSseTransport, toNodeHeaders, type NodeResponse } from '../sse/node-sse-transport.js'
+import { isNodeResponse, NodeSseTransport, type NodeResponse } from '../sse/node-sse-transport.js'
 import { TaskStream, type StreamRequest } from '../sse/task-stream.js'
 import { WebSseTransport } from '../sse/web-sse-transport.js'
 
@@ -21,8 +21,8 @@ const STREAM_HEADERS = {
   Connection: 'keep-alive',
 }
 
+/** What @hono/node-server passes as `c.env` (its documented `HttpBindings`), as far as used here. */
 interface NodeEnv {
-  incoming?: { headers?: Record<string, string | string[] | undefined> }
   outgoing?: unknown
 }
 
@@ -39,13 +39,17 @@ export function registerSseRoute(app: TaskcastHono, ctx: RouteContext): void {
     const taskId = c.req.param('id')
     const { filter, seriesFormat, limit } = parseSubscribeQuery(new URL(c.req.url).searchParams)
     // EventSource sends this on reconnect; it is newer than any cursor still in the URL.
-    const lastEventId = (node ? nodeHeader(env, 'last-event-id') : c.req.header('Last-Event-ID'))?.trim()
+    const lastEventId = c.req.header('Last-Event-ID')?.trim()
     if (lastEventId) filter.since = { ...filter.since, id: lastEventId }
 
-    await authorizeTask(ctx, c, taskId, 'event:subscribe')
+    const task = await authorizeTask(ctx, c, taskId, 'event:subscribe')
     if (filter.since?.id !== undefined) {
       // Throws VALIDATION_ERROR for an id that is not in the log; after the headers it could only end the stream.
-      await ctx.engine.getEvents(taskId, { filter: { since: { id: filter.since.id } }, limit: 1 })
+      const { wrap: _wrap, ...selection } = filter
+      const next = await ctx.engine.getEvents(taskId, { filter: selection, limit: 1 })
+      // An EventSource reconnects for ever unless answered 204: a finished task with nothing
+      // after its last event has nothing more to say to it.
+      if (lastEventId && next.length === 0 && isTerminalStatus(task.status)) return c.body(null, 204)
     }
 
     c.header('X-Accel-Buffering', 'no')
@@ -64,17 +68,12 @@ export function registerSseRoute(app: TaskcastHono, ctx: RouteContext): void {
 }
 
 /**
- * Starts the stream on Node's response and answers Hono with an empty response that
- * @hono/node-server leaves alone. The head is written on the transport's first flush, from
- * the final headers of that response (what middleware added after the handler included).
+ * Starts the stream on Node's response. Hono gets a streaming Response whose body the transport
+ * owns: the adapter writes the final headers (what middleware added after the handler
+ * included), then the transport writes the frames itself.
  */
 function streamToNode(ctx: RouteContext, c: Context<TaskcastEnv>, res: NodeResponse, request: StreamRequest): Response {
-  const transport = new NodeSseTransport(res, () => toNodeHeaders(c.res.headers))
+  const transport = new NodeSseTransport(res)
   TaskStream.open(ctx, transport, request, transport.clientGone)
-  return c.body(null, 200, { ...STREAM_HEADERS, [ALREADY_SENT_HEADER]: '1' })
-}
-
-function nodeHeader(env: NodeEnv | undefined, name: string): string | undefined {
-  const value = env?.incoming?.headers?.[name]
-  return Array.isArray(value) ? value.join(', ') : value
+  return c.body(transport.body, 200, STREAM_HEADERS)
 }

@@ -17,6 +17,11 @@ export function eventFrame(envelope: SSEEnvelope, wrap: boolean): string {
   return `event: ${EVENT_FRAME_NAME}\nid: ${envelope.eventId}\n${dataLines(data)}\n`
 }
 
+/** The first frame of every stream: a reconnect delay for `EventSource`, and no event. */
+export function retryFrame(retryMs: number): string {
+  return `retry: ${retryMs}\n\n`
+}
+
 /** The last frame of a stream whose task reached a terminal status. */
 export function doneFrame(reason: TerminalStatus): string {
   return `event: ${DONE_FRAME_NAME}\ndata: ${JSON.stringify({ reason })}\n\n`

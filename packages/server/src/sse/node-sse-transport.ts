@@ -1,33 +1,27 @@
 // SSE straight onto Node's ServerResponse (`c.env.outgoing` under @hono/node-server), bypassing
-// web streams: frames queued during one turn of the event loop leave in a single `write`, and a
-// frame shared by many subscribers is one encoded buffer written to each socket as is.
+// web streams for the frames: frames queued during one turn of the event loop leave in a single
+// `write`, and a frame shared by many subscribers is one encoded buffer written to each socket.
 //
-// The route answers Hono with a body-less response marked `x-hono-already-sent` (honoured by
-// @hono/node-server 1.9 and later), so the adapter leaves the response to us. The status line
-// and headers go out on the first flush, one turn later: by then every middleware has finished
-// with the response (CORS adds `Vary` after the handler), and its headers are the ones sent.
+// The route answers Hono with an ordinary streaming Response whose body this transport owns and
+// never fills: the adapter writes the status line and the final headers (whatever middleware
+// added after the handler included), flushes them, and waits on the body. Its first read tells
+// the transport the head is out; from then on frames go to the socket directly, and closing the
+// body makes the adapter end the response. This relies only on what every @hono/node-server
+// major does with a streaming Response, not on a marker header (2.x ignores
+// `x-hono-already-sent` on the responses Hono builds).
 import type { ServerResponse } from 'node:http'
 import { chunkSize, concatBytes, type SseChunk, type SseTransport, type SseTransportListener } from './sse-transport.js'
 
 /** Above this many queued bytes a connection is flushed at once rather than at the end of the turn. */
 const EAGER_FLUSH_BYTES = 64 * 1024
 
-/** The header that tells @hono/node-server the handler wrote the response itself. */
-export const ALREADY_SENT_HEADER = 'x-hono-already-sent'
+/** How often a transport whose head is not out yet looks again (see `waitForHead`). */
+const HEAD_POLL_MS = 10
 
 /** The part of Node's ServerResponse this transport uses. */
 export type NodeResponse = Pick<
   ServerResponse,
-  | 'writeHead'
-  | 'write'
-  | 'end'
-  | 'destroy'
-  | 'flushHeaders'
-  | 'once'
-  | 'writableLength'
-  | 'writableFinished'
-  | 'destroyed'
-  | 'socket'
+  'write' | 'destroy' | 'once' | 'headersSent' | 'writableLength' | 'writableFinished' | 'destroyed' | 'socket'
 >
 
 /** Whether `outgoing` (from `c.env`) is a Node response this transport can drive. */
@@ -36,9 +30,9 @@ export function isNodeResponse(outgoing: unknown): outgoing is NodeResponse {
   return (
     typeof candidate === 'object' &&
     candidate !== null &&
-    typeof candidate.writeHead === 'function' &&
     typeof candidate.write === 'function' &&
     typeof candidate.once === 'function' &&
+    typeof candidate.headersSent === 'boolean' &&
     typeof candidate.writableLength === 'number'
   )
 }
@@ -55,11 +49,14 @@ function flushDirty(): void {
 }
 
 export class NodeSseTransport implements SseTransport {
-  /** Frames waiting for the end of the turn (none most of the time: not even an array). */
+  /** The body of the Response handed to the adapter: it only ever closes. */
+  readonly body: ReadableStream<Uint8Array>
+  private bodyController: ReadableStreamDefaultController<Uint8Array> | undefined
+  /** Frames waiting for the end of the turn, or for the head (none most of the time: not even an array). */
   private queue: SseChunk[] | undefined
   private queuedSize = 0
   private scheduled = false
-  private headWritten = false
+  private headTimer: ReturnType<typeof setTimeout> | undefined
   private endWritten = false
   /** `ended`: cleanly, frames may still be in flight; `gone`: destroyed, or the client left. */
   private state: 'open' | 'ended' | 'gone' = 'open'
@@ -69,26 +66,27 @@ export class NodeSseTransport implements SseTransport {
     if (this.pendingBytes === 0) this.listener?.onTransportDrained()
   }
 
-  /**
-   * @param res the Node response
-   * @param headers read once, when the head is written: the final headers of the Hono response
-   */
-  constructor(
-    private readonly res: NodeResponse,
-    private headers: (() => Record<string, string | string[]>) | undefined,
-  ) {
+  constructor(private readonly res: NodeResponse) {
+    this.body = new ReadableStream<Uint8Array>(
+      {
+        start: (controller) => {
+          this.bodyController = controller
+        },
+        // The adapter reads right after writing the head: frames queued so far may go now.
+        pull: () => this.flush(),
+        cancel: () => this.clientLeft(),
+      },
+      // No read ahead: `pull` runs when the adapter reads, not when the stream is built.
+      { highWaterMark: 0 },
+    )
     res.once('close', () => {
       if (this.state === 'gone') return
       // A response that ended cleanly and was fully sent also closes: that is no client leaving.
-      const clean = this.state === 'ended' && res.writableFinished
-      this.state = 'gone'
-      this.queue = undefined
-      this.queuedSize = 0
-      if (clean) this.listener?.onTransportDrained()
-      else this.listener?.onClientGone()
+      if (this.state === 'ended' && res.writableFinished) {
+        this.state = 'gone'
+        this.listener?.onTransportDrained()
+      } else this.clientLeft()
     })
-    // The head goes out on the next turn even when there is nothing to send yet (a pending task).
-    this.schedule()
   }
 
   /** True when the client was already gone before the stream started. */
@@ -114,40 +112,60 @@ export class NodeSseTransport implements SseTransport {
     ;(this.queue ??= []).push(chunk)
     this.queuedSize += size
     this.written += size
-    if (this.queuedSize >= EAGER_FLUSH_BYTES && this.headWritten) this.flush()
+    if (this.queuedSize >= EAGER_FLUSH_BYTES && this.res.headersSent) this.flush()
     else this.schedule()
   }
 
-  /** Writes the head (once) and everything queued as one chunk; ends the response when `end` was called. */
+  /** Writes everything queued as one chunk once the head is out; ends the response when `end` was called. */
   flush(): void {
     this.scheduled = false
+    // Before the adapter wrote the head, a write would send Node's default head instead: its
+    // first read of the body (`pull`) flushes again.
     if (this.state === 'gone' || this.endWritten) return
-    this.writeHead()
+    if (!this.res.headersSent) return this.waitForHead()
     const chunk = this.take()
+    if (chunk !== undefined) this.res.write(chunk, this.afterWrite)
     if (this.state === 'ended') {
       this.endWritten = true
-      if (chunk !== undefined) this.res.end(chunk, this.afterWrite)
-      else this.res.end(this.afterWrite)
-    } else if (chunk !== undefined) {
-      this.res.write(chunk, this.afterWrite)
+      // The adapter ends the response when its read of the body completes, after the write above.
+      closeQuietly(this.bodyController)
     }
   }
 
   end(): void {
     if (this.state !== 'open') return
     this.state = 'ended'
-    // Before the head is out, the handler's middleware may still be adding headers: end with the
-    // first flush, at the end of the turn.
-    if (this.headWritten) this.flush()
-    else this.schedule()
+    this.schedule()
   }
 
   destroy(): void {
     if (this.state === 'gone') return
     this.state = 'gone'
+    clearTimeout(this.headTimer)
     this.queue = undefined
     this.queuedSize = 0
     this.res.destroy()
+  }
+
+  /**
+   * The adapter's read normally comes right after the head; should a middleware have delayed
+   * the head instead, look again shortly (nothing is written meanwhile).
+   */
+  private waitForHead(): void {
+    if (this.headTimer !== undefined || (this.queue === undefined && this.state === 'open')) return
+    this.headTimer = setTimeout(() => {
+      this.headTimer = undefined
+      this.flush()
+    }, HEAD_POLL_MS)
+  }
+
+  private clientLeft(): void {
+    if (this.state === 'gone') return
+    this.state = 'gone'
+    clearTimeout(this.headTimer)
+    this.queue = undefined
+    this.queuedSize = 0
+    this.listener?.onClientGone()
   }
 
   private schedule(): void {
@@ -158,15 +176,6 @@ export class NodeSseTransport implements SseTransport {
       flushScheduled = true
       setImmediate(flushDirty)
     }
-  }
-
-  private writeHead(): void {
-    if (this.headWritten) return
-    this.headWritten = true
-    const headers = this.headers?.() ?? {}
-    this.headers = undefined
-    this.res.writeHead(200, headers)
-    if (!this.queue) this.res.flushHeaders()
   }
 
   /** The queued frames as one chunk (text joined, or bytes concatenated), or undefined. */
@@ -181,14 +190,10 @@ export class NodeSseTransport implements SseTransport {
   }
 }
 
-/** Node header object from a Hono/Fetch `Headers`, without our marker; `Set-Cookie` stays a list. */
-export function toNodeHeaders(headers: Headers): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {}
-  headers.forEach((value, key) => {
-    if (key === ALREADY_SENT_HEADER || key === 'set-cookie') return
-    out[key] = value
-  })
-  const cookies = headers.getSetCookie?.() ?? []
-  if (cookies.length > 0) out['set-cookie'] = cookies
-  return out
+function closeQuietly(controller: ReadableStreamDefaultController<Uint8Array> | undefined): void {
+  try {
+    controller?.close()
+  } catch {
+    // Already closed or cancelled: the adapter is done with the response either way.
+  }
 }

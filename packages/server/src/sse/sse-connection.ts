@@ -1,7 +1,7 @@
 // One open SSE response: ordered writes, a bound on bytes the client has not read yet, a
 // heartbeat, and two ways to end (clean, or dropped on the floor). The bytes themselves go
 // through an SseTransport (Node's response directly, or a web stream).
-import { PING_FRAME } from './frames.js'
+import { PING_FRAME, retryFrame } from './frames.js'
 import type { SseChunk, SseTransport, SseTransportListener } from './sse-transport.js'
 
 /** Why a connection ended; passed to `onClose`. */
@@ -18,6 +18,7 @@ export type SseCloseReason =
 export interface SseConnectionOptions {
   heartbeatMs: number
   maxBufferedBytes: number
+  retryMs: number
 }
 
 /** Who is told when the connection ends. */
@@ -46,6 +47,7 @@ export class SseConnection implements SseTransportListener {
   ) {
     this.maxBufferedBytes = options.maxBufferedBytes
     transport.attach(this)
+    transport.write(retryFrame(options.retryMs))
     // A shared callback with the connection as argument: no closure per connection.
     this.heartbeat = setInterval(beat, options.heartbeatMs, this)
     // The open socket keeps a server process alive; the timer alone must not.
