@@ -73,6 +73,6 @@ export {
   isTaskStatus,
   isLevel,
 } from './validation.js'
-export { assertJsonValue, isPlainObject } from './json-value.js'
+export { assertJsonValue, isPlainObject, MAX_JSON_DEPTH } from './json-value.js'
 export { parseSubscribeQuery, toSubscribeSearchParams } from './query.js'
 export type { SubscribeQuery } from './query.js'

@@ -1,6 +1,17 @@
 // Strict JSON checks: data that would not survive JSON.stringify unchanged is refused, not mangled.
 import { TaskcastError } from './errors.js'
 
+/**
+ * How deeply objects and arrays may nest in any JSON value a client stores (event data, task
+ * params and metadata, a result, error details, auth claims). Real payloads stay far below it;
+ * what matters is that every value a task holds can be read back by every reader: recursive
+ * code on the way (JSON.stringify, drivers, Sentry, the receivers of webhooks) gives out
+ * somewhere between a hundred levels (Ruby's JSON parser refuses more than 100 by default) and
+ * a few thousand (a JavaScript stack). Stored values travel inside an envelope or a status
+ * event, which adds up to three levels: 64 keeps them under 100 everywhere.
+ */
+export const MAX_JSON_DEPTH = 64
+
 function describe(value: unknown): string {
   if (value === null) return 'null'
   if (typeof value === 'number') return String(value)
@@ -8,8 +19,17 @@ function describe(value: unknown): string {
   return (value as object).constructor?.name ?? 'object'
 }
 
-/** @throws TaskcastError `VALIDATION_ERROR` naming the path of the first non-JSON value. */
-export function assertJsonValue(value: unknown, path: string, seen: Set<object> = new Set()): void {
+/**
+ * Checks that `value` is plain JSON nested at most `MAX_JSON_DEPTH` levels. The walk never goes
+ * deeper than the limit, so no input can exhaust the stack here.
+ * @throws TaskcastError `VALIDATION_ERROR` naming the path of the first non-JSON value, or the
+ *   path where the nesting passed the limit
+ */
+export function assertJsonValue(value: unknown, path: string): void {
+  checkJson(value, path, 0, new Set())
+}
+
+function checkJson(value: unknown, path: string, depth: number, seen: Set<object>): void {
   switch (typeof value) {
     case 'string':
     case 'boolean':
@@ -20,10 +40,15 @@ export function assertJsonValue(value: unknown, path: string, seen: Set<object> 
     case 'object': {
       if (value === null) return
       if (seen.has(value)) throw new TaskcastError('VALIDATION_ERROR', `${path} contains a circular reference`)
+      if (depth >= MAX_JSON_DEPTH) {
+        throw new TaskcastError('VALIDATION_ERROR', `${path} is nested deeper than ${MAX_JSON_DEPTH} levels`, {
+          details: { maxDepth: MAX_JSON_DEPTH },
+        })
+      }
       const proto = Object.getPrototypeOf(value)
       if (Array.isArray(value)) {
         seen.add(value)
-        for (let i = 0; i < value.length; i++) assertJsonValue(value[i], `${path}[${i}]`, seen)
+        for (let i = 0; i < value.length; i++) checkJson(value[i], `${path}[${i}]`, depth + 1, seen)
         seen.delete(value)
         return
       }
@@ -32,7 +57,7 @@ export function assertJsonValue(value: unknown, path: string, seen: Set<object> 
         for (const key in value) {
           const child = (value as Record<string, unknown>)[key]
           // JSON drops undefined properties; everything else must be representable.
-          if (child !== undefined) assertJsonValue(child, `${path}.${key}`, seen)
+          if (child !== undefined) checkJson(child, `${path}.${key}`, depth + 1, seen)
         }
         seen.delete(value)
         return

@@ -26,6 +26,7 @@ describe('series', () => {
       data: { text: deltas.join('') },
       seriesId: 'answer',
       seriesMode: 'accumulate',
+      seriesAccField: 'text',
       seriesSnapshot: true,
     })
     // Live deltas follow the snapshot as deltas, numbered after it.

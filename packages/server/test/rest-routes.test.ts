@@ -139,14 +139,17 @@ describe('event routes', () => {
     ])
   })
 
-  it('accepts a batch of exactly the limit and an empty batch', async () => {
+  it('accepts a batch of exactly the limit, and refuses an empty batch with VALIDATION_ERROR', async () => {
     const { app, engine } = setup({ limits: { maxBatchSize: 3 } })
     await runningTask(engine)
     const full = await app.request('/tasks/t/events', json([{ type: 'a' }, { type: 'b' }, { type: 'c' }], { method: 'POST' }))
     expect(full.status).toBe(201)
     const empty = await app.request('/tasks/t/events', json([], { method: 'POST' }))
-    expect(empty.status).toBe(201)
-    expect(await body(empty)).toEqual([])
+    expect([empty.status, await body(empty)]).toEqual([
+      400,
+      { error: { code: 'VALIDATION_ERROR', message: 'a batch needs at least one event' } },
+    ])
+    expect((await engine.getEvents('t')).map((e) => e.index)).toEqual([0, 1, 2, 3])
   })
 
   it('serves filtered history with the §8 query parameters', async () => {

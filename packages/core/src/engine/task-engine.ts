@@ -167,7 +167,9 @@ export class TaskEngine {
   /** Publishes a batch atomically: all events get consecutive indexes, or none is stored. */
   async publishEvents(taskId: string, inputs: PublishEventInput[]): Promise<TaskEvent[]> {
     if (!Array.isArray(inputs)) throw new TaskcastError('VALIDATION_ERROR', 'events must be an array')
-    if (inputs.length === 0) return []
+    // An empty batch is refused rather than answered `[]`: that answer would hide a missing or
+    // finished task, and a producer sending nothing has a bug worth hearing about.
+    if (inputs.length === 0) throw new TaskcastError('VALIDATION_ERROR', 'a batch needs at least one event')
     const now = this.clock.now()
     const drafts = inputs.map((input, i) =>
       this.toDraft(taskId, validatePublishEventInput(input, inputs.length === 1 ? 'event' : `events[${i}]`), now),
