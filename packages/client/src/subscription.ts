@@ -59,10 +59,24 @@ export interface SubscribeOptions<TData = unknown> {
   signal?: AbortSignal
 }
 
+/** How a task ended, as the done frame reports it. */
+export type DoneReason = TerminalStatus
+
 /** A running subscription. Not a promise: `await client.subscribe(...)` just gives it back. */
 export interface TaskSubscription {
   /** Closes the stream; no callback runs afterwards. Safe to call more than once. */
   unsubscribe(): void
+  /**
+   * Settles once, when the subscription ends:
+   * - resolves with the done reason when the task finished (after `onDone`);
+   * - rejects with the `TaskcastError` that `onError` gets (after `onError`);
+   * - rejects with an `AbortError` `DOMException` after `unsubscribe()`, or with
+   *   `signal.reason` when `signal` aborted, if the task had not finished by then.
+   *
+   * It never causes an unhandled rejection by itself: leaving it alone is fine when you
+   * use `onError`.
+   */
+  readonly finished: Promise<DoneReason>
 }
 
 /** What a subscription takes from its client, defaults applied. */
@@ -104,23 +118,42 @@ export function openSubscription<TData>(
   let lastEventId: string | undefined
   let lastRawIndex = -1
 
+  let resolveFinished!: (reason: DoneReason) => void
+  let rejectFinished!: (reason: unknown) => void
+  const finished = new Promise<DoneReason>((resolve, reject) => {
+    resolveFinished = resolve
+    rejectFinished = reject
+  })
+  // Apps that handle errors in onError, or just unsubscribe, never look at `finished`; its
+  // rejection must not reach them as an unhandled rejection (which ends a Node process).
+  finished.catch(() => {})
+
   const { signal } = options
-  const unsubscribe = (): void => {
-    if (closed) return
+  // True for the one call that ends the subscription; every later end is a no-op.
+  const close = (): boolean => {
+    if (closed) return false
     closed = true
     closer.abort()
-    signal?.removeEventListener('abort', unsubscribe)
+    signal?.removeEventListener('abort', abort)
+    return true
+  }
+  const unsubscribe = (): void => {
+    if (close()) rejectFinished(new DOMException('the subscription was unsubscribed', 'AbortError'))
+  }
+  // Like fetch: an aborted signal's reason is what the pending promise rejects with.
+  const abort = (): void => {
+    if (close()) rejectFinished(signal?.reason)
   }
   if (signal?.aborted) {
-    closed = true
-    return { unsubscribe }
+    abort()
+    return { unsubscribe, finished }
   }
-  signal?.addEventListener('abort', unsubscribe, { once: true })
+  signal?.addEventListener('abort', abort, { once: true })
 
   function fail(error: TaskcastError): void {
-    if (closed) return
-    unsubscribe()
+    if (!close()) return
     invoke(options.onError, error)
+    rejectFinished(error)
   }
 
   function url(): string {
@@ -166,8 +199,10 @@ export function openSubscription<TData>(
         fail(new TaskcastError('INTERNAL', 'the server sent a done frame that is not JSON', { cause }))
         return true
       }
-      unsubscribe()
-      invoke(options.onDone, reason)
+      if (close()) {
+        invoke(options.onDone, reason)
+        resolveFinished(reason)
+      }
       return true
     }
     // Frame names this version does not know are skipped, for forward compatibility.
@@ -257,5 +292,5 @@ export function openSubscription<TData>(
   }
 
   void run()
-  return { unsubscribe }
+  return { unsubscribe, finished }
 }

@@ -35,9 +35,13 @@ export class TaskcastClient {
    * const sub = client.subscribe(taskId, {
    *   filter: { types: ['llm.*'] },
    *   onEvent: (e) => console.log(e.data),
-   *   onDone: (reason) => console.log(`Task ${reason}`),
    * })
-   * // later: sub.unsubscribe()
+   * try {
+   *   console.log(`Task ${await sub.finished}`) // "Task completed"
+   * } catch (error) {
+   *   if (TaskcastError.isInstance(error)) console.error(error.code) // e.g. TASK_NOT_FOUND
+   * }
+   * // or, to stop early: sub.unsubscribe()
    */
   constructor(options: TaskcastClientOptions) {
     const custom = options.fetch
@@ -53,7 +57,8 @@ export class TaskcastClient {
 
   /**
    * Streams a task's events until it finishes, `unsubscribe()` or `signal` aborts, or an
-   * error that is not worth retrying. Returns at once (it is safe to `await` the result).
+   * error that is not worth retrying; the handle's `finished` tells which. Returns at once
+   * (it is safe to `await` the result).
    */
   subscribe<TData = unknown>(taskId: string, options: SubscribeOptions<TData>): TaskSubscription {
     return openSubscription(this.settings, taskId, options)

@@ -1,16 +1,11 @@
 // A real headless Chromium: a page using the bundled client follows an accumulate series,
 // is reloaded mid-stream, and must end showing exactly the full text; a second tab too.
-import { existsSync } from 'node:fs'
 import { chromium, type Browser, type Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, expect, it } from 'vitest'
 import { bundleClient } from './support/bundle-client.js'
+import { describeWithChromium } from './support/chromium.js'
 import { deltas } from './support/recorder.js'
 import { startTaskcastServer, type TestServer } from './support/taskcast-server.js'
-
-const CHROMIUM = '/usr/bin/chromium'
-const available = existsSync(CHROMIUM)
-// Skipped loudly without Chromium, except on CI (CI=true), where launching it must fail the run.
-if (!available) console.warn(`SKIPPING the browser test: ${CHROMIUM} not found (apt-get install -y chromium)`)
 
 // The page: subscribe to ?task=…, fold the series into #text, log what arrived for the test.
 const PAGE = `<!doctype html>
@@ -25,7 +20,7 @@ const PAGE = `<!doctype html>
   const status = document.getElementById('status')
   let text = ''
   window.received = []
-  client.subscribe(taskId, {
+  const handle = client.subscribe(taskId, {
     filter: { types: ['llm.*'] },
     onEvent(envelope) {
       window.received.push({ type: envelope.type, snapshot: envelope.seriesSnapshot === true, filteredIndex: envelope.filteredIndex })
@@ -35,12 +30,13 @@ const PAGE = `<!doctype html>
     onDone(reason) { status.textContent = 'done: ' + reason },
     onError(error) { status.textContent = 'error: ' + error.code },
   })
+  handle.finished.then((reason) => { window.finished = reason }, (error) => { window.finished = 'rejected: ' + error.name })
   status.textContent = 'subscribed'
 </script>`
 
 type Received = { type: string; snapshot: boolean; filteredIndex: number }[]
 
-describe.runIf(available || process.env.CI === 'true')('@taskcast/client in headless Chromium', () => {
+describeWithChromium('@taskcast/client in headless Chromium', (executablePath) => {
   let server: TestServer
   let browser: Browser
 
@@ -54,7 +50,7 @@ describe.runIf(available || process.env.CI === 'true')('@taskcast/client in head
       },
     })
     browser = await chromium.launch({
-      executablePath: CHROMIUM,
+      executablePath,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
     })
   })
@@ -82,6 +78,8 @@ describe.runIf(available || process.env.CI === 'true')('@taskcast/client in head
       timeout: 30_000,
     })
     expect(await page.textContent('#status')).toBe('done: completed')
+    // `finished` settles in the microtask right after onDone, before the poll above saw it.
+    expect(await page.evaluate(() => (window as unknown as { finished?: string }).finished)).toBe('completed')
     return {
       text: (await page.textContent('#text')) ?? '',
       received: await page.evaluate(() => (window as unknown as { received: Received }).received),
