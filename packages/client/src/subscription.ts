@@ -2,6 +2,7 @@
 // connection drops before `taskcast.done`, reconnect with backoff and resume after the last
 // delivered event (`since.id`), so the application sees every event once and in order.
 import {
+  isPlainObject,
   STATUS_EVENT_TYPE,
   TaskcastError,
   toSubscribeSearchParams,
@@ -15,7 +16,7 @@ import {
 import { authHeaders, type TokenSource } from './auth-headers.js'
 import { backoffDelay, sleep, type BackoffOptions } from './backoff.js'
 import { createSSEParser, type SSEMessage } from './sse-parser.js'
-import { networkError, taskcastErrorFromResponse } from './taskcast-error-from-response.js'
+import { networkError, taskcastErrorFromResponse, taskcastErrorFromWire } from './taskcast-error-from-response.js'
 
 /** An SSE envelope whose `data` the caller has typed. */
 export type TaskEnvelope<TData = unknown> = Omit<SSEEnvelope, 'data'> & { data: TData }
@@ -89,6 +90,8 @@ export interface ConnectionSettings {
 
 const EVENT_FRAME = 'taskcast.event'
 const DONE_FRAME = 'taskcast.done'
+/** The last frame of a stream whose task went away (deleted, or no longer stored): fatal. */
+const ERROR_FRAME = 'taskcast.error'
 
 type Outcome = { kind: 'finished' } | { kind: 'retry'; error: TaskcastError; connected: boolean }
 
@@ -203,6 +206,16 @@ export function openSubscription<TData>(
         invoke(options.onDone, reason)
         resolveFinished(reason)
       }
+      return true
+    }
+    if (message.event === ERROR_FRAME) {
+      let wire: unknown
+      try {
+        wire = JSON.parse(message.data)
+      } catch {
+        wire = undefined
+      }
+      fail(taskcastErrorFromWire(isPlainObject(wire) ? wire : {}, 'INTERNAL', 'the server ended the stream with an error'))
       return true
     }
     // Frame names this version does not know are skipped, for forward compatibility.

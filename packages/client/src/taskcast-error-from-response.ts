@@ -7,7 +7,7 @@ import { isPlainObject, TaskcastError, type TaskcastErrorCode } from '@taskcast/
 function codeOfStatus(status: number): TaskcastErrorCode {
   if (status === 401) return 'UNAUTHORIZED'
   if (status === 403) return 'FORBIDDEN'
-  if (status === 404) return 'TASK_NOT_FOUND'
+  if (status === 404) return 'ROUTE_NOT_FOUND'
   if (status === 409) return 'CONFLICT'
   if (status === 413) return 'PAYLOAD_TOO_LARGE'
   if (status === 502 || status === 503 || status === 504) return 'STORE_UNAVAILABLE'
@@ -26,10 +26,24 @@ export async function taskcastErrorFromResponse(response: Response): Promise<Tas
     body = undefined
   }
   const wire = isPlainObject(body) && isPlainObject(body.error) ? body.error : {}
-  const code = TaskcastError.isCode(wire.code) ? wire.code : codeOfStatus(response.status)
-  const message =
-    typeof wire.message === 'string' ? wire.message : `request failed with HTTP status ${response.status}`
-  const details = { ...(isPlainObject(wire.details) ? wire.details : {}), httpStatus: response.status }
+  return taskcastErrorFromWire(wire, codeOfStatus(response.status), `request failed with HTTP status ${response.status}`, {
+    httpStatus: response.status,
+  })
+}
+
+/**
+ * The `TaskcastError` of a wire error object `{ code, message, details? }` (an error response's
+ * `error`, or the data of a `taskcast.error` frame), with fallbacks for what it lacks.
+ */
+export function taskcastErrorFromWire(
+  wire: Record<string, unknown>,
+  fallbackCode: TaskcastErrorCode,
+  fallbackMessage: string,
+  extraDetails: Record<string, unknown> = {},
+): TaskcastError {
+  const code = TaskcastError.isCode(wire.code) ? wire.code : fallbackCode
+  const message = typeof wire.message === 'string' ? wire.message : fallbackMessage
+  const details = { ...(isPlainObject(wire.details) ? wire.details : {}), ...extraDetails }
   return new TaskcastError(code, message, { details })
 }
 

@@ -44,6 +44,24 @@ describe('TaskSubscription.finished', () => {
     expect(await client.subscribe(taskId, {}).finished).toBe('failed')
   })
 
+  it('rejects with TASK_NOT_FOUND (reason deleted) when the task is deleted mid-stream, and does not reconnect', async () => {
+    let requests = 0
+    const client = new TaskcastClient({
+      baseUrl: server.url,
+      fetch: (i, init) => (requests++, fetch(i, init)),
+      reconnect: fast,
+    })
+    const taskId = await runningTask(server.engine)
+    const errors: unknown[] = []
+    const handle = client.subscribe(taskId, { onError: (error) => errors.push(error) })
+    await server.sseSettles(() => server.openStreams(taskId) === 1)
+    await server.engine.deleteTask(taskId)
+    const error = await rejection(handle.finished)
+    expect(errors).toEqual([error])
+    expect([(error as TaskcastError).code, (error as TaskcastError).details]).toEqual(['TASK_NOT_FOUND', { reason: 'deleted' }])
+    expect(requests).toBe(1)
+  })
+
   it('rejects with TASK_NOT_FOUND for a wrong task id, with no onError given', async () => {
     let requests = 0
     const client = new TaskcastClient({

@@ -46,6 +46,8 @@ export class FilteredStream {
   filteredCount = 0
   /** Raw index the next event must have. */
   nextIndex = 0
+  /** Id of the event at `nextIndex - 1`: a later read of the log must still have it there. */
+  lastId: string | undefined
   /** Set once a terminal status event went by. */
   doneStatus: TaskStatus | undefined
 
@@ -58,6 +60,7 @@ export class FilteredStream {
   /** Feeds the next raw event; returns it when the reader should see it. */
   accept(event: TaskEvent): FilteredEvent | undefined {
     this.nextIndex = event.index + 1
+    this.lastId = event.id
     const running =
       this.tracksSeries && event.seriesMode === 'accumulate' ? (this.accumulator ??= new SeriesAccumulator()).add(event) : undefined
     this.doneStatus ??= terminalStatusOf(event)

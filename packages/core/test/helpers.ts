@@ -1,7 +1,7 @@
 // Shared set-up for engine tests: a memory engine on a manual clock, and subscription collectors.
 import { expect } from 'vitest'
 import { TaskEngine, type TaskEngineOptions } from '../src/engine/task-engine.js'
-import type { SubscribeOptions } from '../src/engine/subscription.js'
+import type { GoneReason, SubscribeOptions } from '../src/engine/subscription.js'
 import { TaskcastError } from '../src/errors.js'
 import { MemoryBroadcastProvider } from '../src/memory/memory-broadcast-provider.js'
 import { MemoryShortTermStore } from '../src/memory/memory-short-term-store.js'
@@ -35,7 +35,7 @@ export async function expectCode(promise: Promise<unknown>, code: string): Promi
 export interface Collected {
   envelopes: SSEEnvelope[]
   /** Resolves with how the subscription ended. */
-  ended: Promise<{ done?: TaskStatus; limit?: true; error?: unknown }>
+  ended: Promise<{ done?: TaskStatus; limit?: true; error?: unknown; gone?: GoneReason }>
   unsubscribe: () => void
   /** Resolves once history is replayed and live events flow. */
   live: Promise<void>
@@ -50,8 +50,8 @@ export function collect(
   const envelopes: SSEEnvelope[] = []
   let wentLive!: () => void
   const live = new Promise<void>((resolve) => (wentLive = resolve))
-  let settle!: (value: { done?: TaskStatus; limit?: true; error?: unknown }) => void
-  const ended = new Promise<{ done?: TaskStatus; limit?: true; error?: unknown }>((resolve) => (settle = resolve))
+  let settle!: (value: { done?: TaskStatus; limit?: true; error?: unknown; gone?: GoneReason }) => void
+  const ended = new Promise<{ done?: TaskStatus; limit?: true; error?: unknown; gone?: GoneReason }>((resolve) => (settle = resolve))
   const unsubscribe = engine.subscribe(
     taskId,
     filter,
@@ -61,6 +61,7 @@ export function collect(
       onDone: (done) => settle({ done }),
       onLimit: () => settle({ limit: true }),
       onError: (error) => settle({ error }),
+      onGone: (gone) => settle({ gone }),
     },
     options,
   )

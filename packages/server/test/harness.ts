@@ -1,7 +1,7 @@
 // Test harness: an engine over the in-memory adapters, a real loopback HTTP server, and polling.
 import type { AddressInfo } from 'node:net'
 import { serve, type ServerType } from '@hono/node-server'
-import { MemoryBroadcastProvider, MemoryShortTermStore, TaskEngine, type TaskcastHooks } from '@taskcast/core'
+import { MemoryBroadcastProvider, MemoryShortTermStore, TaskEngine, type TaskcastHooks, type TaskEngineOptions } from '@taskcast/core'
 
 export interface TestEngine {
   engine: TaskEngine
@@ -9,10 +9,12 @@ export interface TestEngine {
   store: MemoryShortTermStore
 }
 
-export function makeEngine(options: { hooks?: TaskcastHooks; store?: MemoryShortTermStore } = {}): TestEngine {
+export function makeEngine(
+  options: { hooks?: TaskcastHooks; store?: MemoryShortTermStore; engine?: Partial<TaskEngineOptions> } = {},
+): TestEngine {
   const broadcast = new MemoryBroadcastProvider()
   const store = options.store ?? new MemoryShortTermStore()
-  const engine = new TaskEngine({ broadcast, shortTermStore: store, hooks: options.hooks })
+  const engine = new TaskEngine({ ...options.engine, broadcast, shortTermStore: store, hooks: options.hooks })
   return { engine, broadcast, store }
 }
 

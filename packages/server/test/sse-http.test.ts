@@ -1,7 +1,7 @@
 // SSE over a real loopback socket: exact frames, resume, fan-out, concurrency, disconnects,
 // slow consumers and shutdown. Streaming bugs live in the transport, so none of this uses app.request().
 import { connect, type Socket } from 'node:net'
-import { MemoryShortTermStore, type SSEEnvelope, type Task } from '@taskcast/core'
+import { MemoryShortTermStore, type SSEEnvelope, type Task, type TaskEngineOptions } from '@taskcast/core'
 import { Hono } from 'hono'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createTaskcastApp, type TaskcastApp, type TaskcastAppOptions } from '../src/index.js'
@@ -19,8 +19,13 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
 })
 
-async function start(options: Partial<TaskcastAppOptions> = {}, mount?: string, store?: MemoryShortTermStore): Promise<Running> {
-  const harness = makeEngine({ store })
+async function start(
+  options: Partial<TaskcastAppOptions> = {},
+  mount?: string,
+  store?: MemoryShortTermStore,
+  engine?: Partial<TaskEngineOptions>,
+): Promise<Running> {
+  const harness = makeEngine({ store, engine })
   const app = createTaskcastApp({ engine: harness.engine, ...options })
   const fetchApp = mount ? new Hono().route(mount, app) : app
   const server = await startServer(fetchApp.fetch)
@@ -386,14 +391,48 @@ describe('SSE over HTTP', () => {
     expect(broadcast.listenerCount('t')).toBe(0)
   })
 
-  it('ends the streams of a task deleted through the API', async () => {
+  it('ends the streams of a task deleted through the API with a taskcast.error frame naming why', async () => {
     const { url, engine, broadcast } = await start()
     await engine.createTask({ id: 't' })
     const reader = await open(`${url}/tasks/t/events`)
     await waitFor(() => broadcast.listenerCount('t') === 1, 'the subscription')
     expect((await request(`${url}/tasks/t`, { method: 'DELETE' })).status).toBe(204)
-    expect(await reader.readToEnd()).toEqual([])
+    expect(await reader.readToEnd()).toEqual([
+      {
+        event: 'taskcast.error',
+        data: '{"code":"TASK_NOT_FOUND","message":"task t was deleted","details":{"reason":"deleted"}}',
+      },
+    ])
     expect(broadcast.listenerCount('t')).toBe(0)
+  })
+
+  it('ends the streams of a task that vanished from the store, and never carries a task re-created under its id', async () => {
+    const store = new MemoryShortTermStore()
+    const { url, engine } = await start({}, undefined, store, { subscriptionCheckMs: 50 })
+    await engine.createTask({ id: 'vanished' })
+    await engine.createTask({ id: 'reused' })
+    await engine.transitionTask('reused', 'running')
+    const vanished = await open(`${url}/tasks/vanished/events`)
+    const reused = await open(`${url}/tasks/reused/events`)
+    expect(JSON.parse((await reused.nextEvent())!.data!)).toMatchObject({ rawIndex: 0, type: 'taskcast:status' })
+    // Behind the engine's back, as when the store restarts empty or another process deletes.
+    await store.deleteTask('vanished')
+    await store.deleteTask('reused')
+    await engine.createTask({ id: 'reused' })
+    await engine.transitionTask('reused', 'running')
+    await engine.publishEvent('reused', { type: 'newcomer', data: 1 })
+    expect(await reused.readToEnd()).toEqual([
+      {
+        event: 'taskcast.error',
+        data: '{"code":"TASK_NOT_FOUND","message":"task reused was deleted","details":{"reason":"deleted"}}',
+      },
+    ])
+    expect(await vanished.readToEnd()).toEqual([
+      {
+        event: 'taskcast.error',
+        data: '{"code":"TASK_NOT_FOUND","message":"task vanished is no longer stored","details":{"reason":"missing"}}',
+      },
+    ])
   })
 
   it('streams when mounted under a prefix of another Hono app', async () => {

@@ -3,6 +3,12 @@
 // Order of work (SPEC §6): subscribe to broadcast first and buffer, read the log, replay it,
 // then release buffered events whose index was not replayed. Live messages are only hints:
 // when one arrives past the next expected index, the missing range is read from the store.
+//
+// A subscription follows one incarnation of a task id: once the task is deleted (and perhaps
+// created again under the same id), it ends with `onGone` and never delivers the newcomer's
+// events. Every read of the store starts one event early and must find the last delivered
+// event there; a live event at that position with another id gives the change away; before
+// anything was delivered, the task's `createdAt` is compared.
 import { taskNotFound } from '../errors.js'
 import { FilteredStream, readLog, toEnvelope, type FilteredEvent } from '../filtered-stream.js'
 import { isTerminalStatus } from '../state-machine.js'
@@ -21,7 +27,15 @@ export interface SubscriptionHandlers {
   onLimit?(): void
   /** The task does not exist, or a store read failed; the subscription has ended. */
   onError?(error: unknown): void
+  /**
+   * The task went away while followed: deleted (its id may now name a new task), or no longer
+   * in the store (expired, or the store lost it). The subscription has ended.
+   */
+  onGone?(reason: GoneReason): void
 }
+
+/** Why a followed task went away (see `SubscriptionHandlers.onGone`). */
+export type GoneReason = 'deleted' | 'missing'
 
 export interface SubscribeOptions {
   /** @defaultValue 'delta' */
@@ -42,6 +56,8 @@ export interface SubscriptionSource {
   loadLog(taskId: string): Promise<{ task: Task | null; events: TaskEvent[] }>
   /** A range of the live log, to fill a gap. */
   readRange(taskId: string, range: EventRange): Promise<TaskEvent[]>
+  /** The task as the stores hold it now (concurrent calls for one task may share one read). */
+  currentTask(taskId: string): Promise<Task | null>
 }
 
 type State = 'replaying' | 'live' | 'filling' | 'closed'
@@ -52,12 +68,14 @@ export class Subscription {
   /** The broadcast asked for a catch-up while the subscription was busy replaying or filling. */
   private catchUpPending = false
   private buffer: TaskEvent[] = []
+  /** `createdAt` of the task this subscription follows, once its log was read. */
+  private incarnation: number | undefined
   private readonly stream: FilteredStream
   private readonly release: () => void
 
   constructor(
     private readonly source: SubscriptionSource,
-    private readonly taskId: string,
+    readonly taskId: string,
     private readonly filter: SubscribeFilter,
     private readonly handlers: SubscriptionHandlers,
     private readonly options: SubscribeOptions,
@@ -90,6 +108,7 @@ export class Subscription {
       const { task, events } = await this.source.loadLog(this.taskId)
       if (this.closed) return
       if (!task) throw taskNotFound(this.taskId)
+      this.incarnation = task.createdAt
       const { items, truncated } = readLog(this.stream, events, {
         since: this.filter.since,
         limit: this.options.limit,
@@ -115,18 +134,26 @@ export class Subscription {
    */
   private async finishTerminal(status: TaskStatus): Promise<void> {
     this.buffer = []
-    const rest = await this.source.readRange(this.taskId, { fromIndex: this.stream.nextIndex })
-    for (const event of rest) {
+    const from = this.stream.nextIndex
+    const rest = await this.source.readRange(this.taskId, { fromIndex: Math.max(0, from - 1) })
+    // Only what still continues the replayed log (the read may find the log gone, or another task's).
+    const continues = from === 0 || (rest[0]?.index === from - 1 && rest[0].id === this.stream.lastId)
+    for (const event of continues ? rest : []) {
       if (this.closed) return
-      this.deliver(event)
+      if (event.index >= this.stream.nextIndex) this.deliver(event)
     }
     this.finish(status)
   }
 
   private onLive(event: TaskEvent): void {
     if (this.state === 'live') {
-      if (event.index < this.stream.nextIndex) return
-      if (event.index === this.stream.nextIndex) {
+      if (event.index < this.stream.nextIndex) {
+        // Normally a duplicate; another event where the last delivered one was means a new task.
+        if (event.index === this.stream.nextIndex - 1 && event.id !== this.stream.lastId) this.gone('deleted')
+        return
+      }
+      // Nothing delivered yet, so nothing to chain to: the task itself must be the same one.
+      if (event.index === this.stream.nextIndex && this.stream.nextIndex > 0) {
         this.deliver(event)
         return
       }
@@ -145,11 +172,9 @@ export class Subscription {
       this.buffer.sort((a, b) => a.index - b.index)
       const event = this.buffer.shift()!
       if (event.index < this.stream.nextIndex) continue
-      if (event.index > this.stream.nextIndex) {
-        const missing = await this.source.readRange(this.taskId, {
-          fromIndex: this.stream.nextIndex,
-          toIndex: event.index - 1,
-        })
+      if (event.index > this.stream.nextIndex || this.stream.nextIndex === 0) {
+        const missing = await this.readFrom(this.stream.nextIndex, event.index - 1)
+        if (!missing) return
         for (const gapEvent of missing) {
           if (this.closed) return
           if (gapEvent.index >= this.stream.nextIndex) this.deliver(gapEvent)
@@ -180,13 +205,50 @@ export class Subscription {
     this.catchUpPending = false
     this.state = 'filling'
     void (async () => {
-      const missing = await this.source.readRange(this.taskId, { fromIndex: this.stream.nextIndex })
+      const missing = await this.readFrom(this.stream.nextIndex)
+      if (!missing) return
       for (const event of missing) {
         if (this.closed) return
         if (event.index >= this.stream.nextIndex) this.deliver(event)
       }
       await this.drain()
     })().catch((error: unknown) => this.fail(error))
+  }
+
+  /**
+   * Events of the log from index `from` (to `to`), checked to continue what was delivered: the
+   * read starts one event early and must find the last delivered event there, or, before any
+   * was delivered, the task must be the one whose log was replayed. Ends the subscription with
+   * `onGone` and resolves undefined otherwise.
+   */
+  private async readFrom(from: number, to?: number): Promise<TaskEvent[] | undefined> {
+    if (from === 0) {
+      const task = await this.source.currentTask(this.taskId)
+      if (this.closed) return undefined
+      if (!task || task.createdAt !== this.incarnation) return this.gone(task ? 'deleted' : 'missing')
+      return to === undefined || to >= 0 ? this.source.readRange(this.taskId, { fromIndex: 0, toIndex: to }) : []
+    }
+    const events = await this.source.readRange(this.taskId, { fromIndex: from - 1, toIndex: to })
+    if (this.closed) return undefined
+    const first = events[0]
+    if (first?.index !== from - 1 || first.id !== this.stream.lastId) {
+      const task = await this.source.currentTask(this.taskId)
+      return this.gone(task ? 'deleted' : 'missing')
+    }
+    return events.slice(1)
+  }
+
+  /** Ends the subscription when `task` (read from the stores just now) is not the task it follows. */
+  checkTask(task: Task | null): void {
+    if (this.closed || this.incarnation === undefined) return
+    if (!task) this.gone('missing')
+    else if (task.createdAt !== this.incarnation) this.gone('deleted')
+  }
+
+  /** Ends the subscription because the task it follows went away. */
+  gone(reason: GoneReason): undefined {
+    this.end(() => this.handlers.onGone?.(reason))
+    return undefined
   }
 
   private deliver(event: TaskEvent): void {

@@ -27,6 +27,7 @@ import { CleanupScheduler } from './cleanup-scheduler.js'
 import { DeadlineScheduler } from './deadline-scheduler.js'
 import { LongTermWriter, type LongTermWriterOptions } from './long-term-writer.js'
 import { pooledRandom } from './random-pool.js'
+import { SubscriptionRegistry } from './subscription-registry.js'
 import { Subscription, type SubscribeOptions, type SubscriptionHandlers, type SubscriptionSource } from './subscription.js'
 
 export interface TaskEngineOptions {
@@ -45,6 +46,12 @@ export interface TaskEngineOptions {
    * @defaultValue 1000
    */
   deadlinePollMs?: number
+  /**
+   * How often each task with subscribers is looked up, so that its subscribers end
+   * (`onGone`) when it vanished without this engine seeing it go: expired, deleted through
+   * another process, or lost with the store. @defaultValue 10_000
+   */
+  subscriptionCheckMs?: number
 }
 
 export interface GetEventsOptions {
@@ -73,7 +80,9 @@ export class TaskEngine {
   private readonly ttl: DeadlineScheduler
   private readonly cleanup: CleanupScheduler
   private readonly writer: LongTermWriter | undefined
-  private readonly subscriptions = new Set<Subscription>()
+  private readonly subscriptions: SubscriptionRegistry
+  /** Reads of a task under way, shared by the subscriptions that check it at the same moment. */
+  private readonly taskReads = new Map<string, Promise<Task | null>>()
   /** Shared by every subscription (one object, not a set of closures per subscriber). */
   private readonly subscriptionSource: SubscriptionSource
   private readonly forgetSubscription = (ended: Subscription): void => {
@@ -89,11 +98,18 @@ export class TaskEngine {
       broadcast: this.broadcast,
       loadLog: (id) => this.loadLog(id),
       readRange: (id, range) => this.shortTerm.getEvents(id, range),
+      currentTask: (id) => this.currentTask(id),
     }
     this.longTerm = options.longTermStore
     this.clock = options.clock ?? systemClock
     if (options.hooks) this.hooks.add(options.hooks)
     const report = this.hooks.reportError.bind(this.hooks)
+    this.subscriptions = new SubscriptionRegistry(
+      this.clock,
+      (id) => this.currentTask(id),
+      options.subscriptionCheckMs ?? 10_000,
+      (error) => report(error, { source: 'subscription-check' }),
+    )
     this.ttl = new DeadlineScheduler(this.clock, (taskId) => void this.expireTask(taskId))
     this.cleanup = new CleanupScheduler({
       clock: this.clock,
@@ -223,7 +239,18 @@ export class TaskEngine {
     this.cleanup.cancel(taskId)
     this.writer?.discardTask(taskId)
     const [short, long] = await Promise.all([this.shortTerm.deleteTask(taskId), this.longTerm?.deleteTask(taskId)])
+    this.subscriptions.endTask(taskId, 'deleted')
     return short || long === true
+  }
+
+  /** The task as the stores hold it now; one read at a time per task, shared by its callers. */
+  private currentTask(taskId: string): Promise<Task | null> {
+    let read = this.taskReads.get(taskId)
+    if (!read) {
+      read = this.getTask(taskId).finally(() => this.taskReads.delete(taskId))
+      this.taskReads.set(taskId, read)
+    }
+    return read
   }
 
   /** Whether each store answers. */
@@ -239,6 +266,7 @@ export class TaskEngine {
     if (this.deadlinePoll !== undefined) this.clock.clearTimeout(this.deadlinePoll)
     this.ttl.stop()
     this.cleanup.stop()
+    this.subscriptions.stop()
     await this.writer?.stop(options.flushTimeoutMs)
   }
 

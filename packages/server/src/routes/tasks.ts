@@ -38,9 +38,8 @@ export function registerTaskRoutes(app: TaskcastHono, ctx: RouteContext): void {
   app.delete('/tasks/:id', requireScope('task:manage'), async (c) => {
     const taskId = c.req.param('id')
     await authorizeTask(ctx, c, taskId, 'task:manage')
+    // The engine ends this process's streams of the task (a `taskcast.error` frame, then the end).
     if (!(await engine.deleteTask(taskId))) throw taskNotFound(taskId)
-    // Its events are gone: streams of this server would otherwise wait forever.
-    ctx.connections.endTask(taskId, 'deleted')
     return c.body(null, 204)
   })
 }

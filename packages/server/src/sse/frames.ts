@@ -1,9 +1,10 @@
 // The text of Taskcast's SSE frames (SPEC §8). Kept apart from the transport so it can be
 // swapped or cached without touching connection handling.
-import type { SSEEnvelope, TerminalStatus } from '@taskcast/core'
+import type { GoneReason, SSEEnvelope, TerminalStatus } from '@taskcast/core'
 
 export const EVENT_FRAME_NAME = 'taskcast.event'
 export const DONE_FRAME_NAME = 'taskcast.done'
+export const ERROR_FRAME_NAME = 'taskcast.error'
 
 /** A comment line: ignored by every SSE parser, it keeps proxies from closing an idle stream. */
 export const PING_FRAME = ': ping\n\n'
@@ -25,6 +26,15 @@ export function retryFrame(retryMs: number): string {
 /** The last frame of a stream whose task reached a terminal status. */
 export function doneFrame(reason: TerminalStatus): string {
   return `event: ${DONE_FRAME_NAME}\ndata: ${JSON.stringify({ reason })}\n\n`
+}
+
+/**
+ * The last frame of a stream whose task went away: the body of a REST error, so a client reads
+ * it as it reads an error response, and knows not to reconnect.
+ */
+export function goneFrame(taskId: string, reason: GoneReason): string {
+  const message = reason === 'deleted' ? `task ${taskId} was deleted` : `task ${taskId} is no longer stored`
+  return `event: ${ERROR_FRAME_NAME}\ndata: ${JSON.stringify({ code: 'TASK_NOT_FOUND', message, details: { reason } })}\n\n`
 }
 
 function bareData(data: unknown): string {

@@ -10,7 +10,7 @@ export type SseCloseReason =
   | 'limit' // the replay hit the request's `limit`
   | 'error' // the subscription failed
   | 'expired' // the caller's credential expired
-  | 'deleted' // the task was deleted through this server
+  | 'gone' // the task was deleted, or vanished from the store
   | 'shutdown' // app.close()
   | 'client-gone' // the client disconnected
   | 'overflow' // the client stopped reading

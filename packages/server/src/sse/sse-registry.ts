@@ -1,5 +1,5 @@
 // The SSE connections an app has open, so that deleting a task or closing the app can end them.
-import type { SseCloseReason, SseConnection } from './sse-connection.js'
+import type { SseConnection } from './sse-connection.js'
 
 export class SseRegistry {
   private readonly byTask = new Map<string, Set<SseConnection>>()
@@ -29,11 +29,6 @@ export class SseRegistry {
     const set = this.byTask.get(taskId)
     if (!set?.delete(connection)) return
     if (set.size === 0) this.byTask.delete(taskId)
-  }
-
-  /** Ends every stream of one task cleanly. */
-  endTask(taskId: string, reason: SseCloseReason): void {
-    for (const connection of [...(this.byTask.get(taskId) ?? [])]) connection.end(reason)
   }
 
   /**

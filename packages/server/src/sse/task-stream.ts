@@ -3,6 +3,7 @@
 // methods rather than a bundle of closures: a thousand idle subscribers should cost little.
 import {
   TaskcastError,
+  type GoneReason,
   type SeriesFormat,
   type SSEEnvelope,
   type SubscribeFilter,
@@ -13,7 +14,7 @@ import {
 } from '@taskcast/core'
 import type { RouteContext } from '../route-context.js'
 import { sharedEventFrame } from './frame-cache.js'
-import { doneFrame } from './frames.js'
+import { doneFrame, goneFrame } from './frames.js'
 import { SseConnection, type SseCloseReason, type SseConnectionOwner } from './sse-connection.js'
 import type { SseTransport } from './sse-transport.js'
 
@@ -99,6 +100,12 @@ export class TaskStream implements SubscriptionHandlers, SseConnectionOwner {
   onDone(status: TaskStatus): void {
     this.connection.send(doneFrame(status as TerminalStatus))
     this.connection.end('done')
+  }
+
+  /** The task was deleted or vanished: say so, so the client stops rather than reconnecting. */
+  onGone(reason: GoneReason): void {
+    this.connection.send(goneFrame(this.taskId, reason))
+    this.connection.end('gone')
   }
 
   /** Replay truncated by `limit`: no done frame, the client resumes from its last event. */
