@@ -5,13 +5,15 @@ import type { AddressInfo } from 'node:net'
 import { createAdaptorServer } from '@hono/node-server'
 import { TaskEngine, TaskcastError, type TaskcastHooks } from '@taskcast/core'
 import { createTaskcastApp, type AuthOptions, type TaskcastApp } from '@taskcast/server'
-import { openAdapters, describeAdapters, type Adapters } from './adapters.js'
+import { openAdapters, type Adapters } from './adapters.js'
 import type { ResolvedConfig, TaskcastConfig } from './config/config-types.js'
 import { resolveConfig } from './config/resolve-config.js'
 import { validateConfigLayer } from './config/config-schema.js'
 import { errorText } from './error-text.js'
+import { closeConnectionsWhenIdle } from './idle-connections.js'
+import { listenUrl } from './listen-address.js'
 import { createLogger, type Logger } from './logger.js'
-import { VERSION } from './version.js'
+import { logStartup } from './startup-banner.js'
 
 /** The whole shutdown stays under this, so an orchestrator's 10 s grace period is never hit. */
 const SHUTDOWN_BUDGET_MS = 9000
@@ -26,10 +28,14 @@ export interface StartServerOptions {
 }
 
 export interface RunningServer {
-  /** A URL that reaches the server, e.g. `http://127.0.0.1:3721` (a wildcard host is shown as loopback). */
+  /**
+   * The URL of the address actually bound, as in the banner: `http://127.0.0.1:3721`, or
+   * `http://0.0.0.0:3721` when listening on every interface.
+   */
   url: string
   /** The port actually bound (useful with `port: 0`). */
   port: number
+  /** The host as configured (`localhost`, `0.0.0.0`…); `url` has the address it became. */
   host: string
   /**
    * Stops accepting connections, ends open SSE streams cleanly, flushes long-term writes,
@@ -89,23 +95,12 @@ export async function startServer(config: TaskcastConfig | ResolvedConfig, optio
     throw error
   }
 
-  const { port } = http.address() as AddressInfo
-  const url = `http://${connectableHost(resolved.host)}:${port}`
-  const stores = describeAdapters(resolved.adapters)
-  // Tests and scripts read the address from this line: keep `listening on <url>` stable.
-  logger.info(`listening on ${url}`, {
-    version: VERSION,
-    host: resolved.host,
-    port,
-    broadcast: stores.broadcast,
-    shortTerm: stores.shortTerm,
-    longTerm: stores.longTerm,
-    auth: resolved.auth.mode,
-    sentry: sentry ? 'on' : 'off',
-    config: resolved.configFile ?? 'none',
-  })
+  // What was bound, not what was asked for: `localhost` or a host name resolve to an address.
+  const { address, port } = http.address() as AddressInfo
+  const url = listenUrl(address, port)
+  logStartup(logger, { config: resolved, address, port, url, sentry: sentry !== undefined })
 
-  const running = { app, http, engine, adapters, sentry, logger }
+  const running = { app, http, closeIdle: closeConnectionsWhenIdle(http), engine, adapters, sentry, logger }
   let closing: Promise<void> | undefined
   return {
     url,
@@ -189,30 +184,27 @@ function formatHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host
 }
 
-function connectableHost(host: string): string {
-  if (host === '0.0.0.0') return '127.0.0.1'
-  if (host === '::' || host === '[::]') return '[::1]'
-  return formatHost(host)
-}
-
 interface Running {
   app: TaskcastApp
   http: Server
+  /** Closes idle keep-alive connections, now and whenever one becomes idle later. */
+  closeIdle: () => void
   engine: TaskEngine
   adapters: Adapters
   sentry: SentryHooks | undefined
   logger: Logger
 }
 
-async function shutdown({ app, http, engine, adapters, sentry, logger }: Running): Promise<void> {
+async function shutdown({ app, http, closeIdle, engine, adapters, sentry, logger }: Running): Promise<void> {
   const deadline = Date.now() + SHUTDOWN_BUDGET_MS
   const left = (cap: number) => Math.max(0, Math.min(cap, deadline - Date.now()))
 
   // Stop accepting; `closed` settles once every connection is gone.
   const closed = new Promise<void>((resolve) => http.close(() => resolve()))
-  // Ends every SSE stream cleanly (the response finishes), then idle keep-alive sockets can go.
+  // Before the streams end: each keep-alive connection goes as soon as its response is done.
+  closeIdle()
+  // Ends every SSE stream cleanly (the response finishes).
   await app.close().catch((error: unknown) => logger.error('closing SSE streams failed', { error: errorText(error) }))
-  http.closeIdleConnections()
   if (!(await within(closed, left(DRAIN_MS)))) {
     logger.warn('connections still open after the drain period: closing them')
     http.closeAllConnections()

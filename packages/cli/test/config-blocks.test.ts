@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage } from 'node:http'
 import { describe, expect, it } from 'vitest'
 import { startServer } from '../src/server.js'
 import { createLogger } from '../src/logger.js'
+import { IN_MEMORY_NOTE } from './helpers/banner.js'
 import { api, roundTrip } from './helpers/http.js'
 import { spawnTaskcast, tempProject } from './helpers/taskcast-process.js'
 
@@ -120,6 +121,7 @@ describe('startServer', () => {
     await expect(fetch(`${server.url}/health`)).rejects.toThrow()
     expect(lines).toEqual([
       `INFO  listening on ${server.url} version=0.1.0 host=127.0.0.1 port=${server.port} broadcast=memory shortTerm=memory longTerm=none auth=none sentry=off config=none`,
+      `INFO  ${IN_MEMORY_NOTE}`,
       'INFO  taskcast stopped',
     ])
   })

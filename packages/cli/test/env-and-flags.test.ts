@@ -4,7 +4,8 @@ import { gunzipSync } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
 import { api, roundTrip } from './helpers/http.js'
 import { bearer, es256KeyPair, rs256KeyPair, signEs256, signHs256, signRs256 } from './helpers/jwt.js'
-import { freePort, lines, spawnTaskcast, tempProject } from './helpers/taskcast-process.js'
+import { exposureWarning, IN_MEMORY_NOTE } from './helpers/banner.js'
+import { freePort, lines, spawnTaskcast, tempProject, withoutTime } from './helpers/taskcast-process.js'
 
 const LOOPBACK = ['--host', '127.0.0.1']
 
@@ -56,18 +57,14 @@ describe('environment variables', () => {
     ])
   })
 
-  it('TASKCAST_LOG_LEVEL=warn silences the info lines', async () => {
+  it('TASKCAST_LOG_LEVEL=warn silences the info lines and keeps the warnings', async () => {
     const port = await freePort()
-    const proc = spawnTaskcast({ args: ['-p', String(port), ...LOOPBACK], env: { TASKCAST_LOG_LEVEL: 'warn' } })
-    // No banner at this level: poll until the server answers.
-    let health = 0
-    for (let attempt = 0; attempt < 100 && health !== 200; attempt++) {
-      health = await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.status, () => 0)
-      if (health !== 200) await new Promise((resolve) => setTimeout(resolve, 100))
-    }
-    expect(health).toBe(200)
+    // On every interface with auth none, the one line left at this level is the exposure warning.
+    const proc = spawnTaskcast({ args: ['-p', String(port), '--host', '0.0.0.0'], env: { TASKCAST_LOG_LEVEL: 'warn' } })
+    await proc.waitFor(/ WARN {2}listening on every interface/)
+    expect((await fetch(`http://127.0.0.1:${port}/health`)).status).toBe(200)
     expect((await proc.stop()).code).toBe(0)
-    expect(proc.stdout()).toBe('')
+    expect(lines(proc.stdout()).map(withoutTime)).toEqual([`WARN  ${exposureWarning('every interface (0.0.0.0)')}`])
     expect(proc.stderr()).toBe('')
   })
 
@@ -95,12 +92,13 @@ describe('environment variables', () => {
         sentry: 'off',
         config: 'none',
       },
+      { level: 'info', msg: IN_MEMORY_NOTE },
       { level: 'debug', msg: 'GET /tasks/nope 404', method: 'GET', path: '/tasks/nope', status: 404 },
       { level: 'info', msg: 'received SIGINT: shutting down' },
       { level: 'info', msg: 'taskcast stopped' },
     ])
     for (const entry of entries) expect(new Date(entry.time as string).toISOString()).toBe(entry.time)
-    expect(typeof entries[1]!.durationMs).toBe('number')
+    expect(typeof entries[2]!.durationMs).toBe('number')
   })
 
   it('SENTRY_DSN reports failed tasks to Sentry, flushed before exit', async () => {
@@ -155,6 +153,7 @@ describe('flags', () => {
     const entries = lines(proc.stdout()).map((line) => JSON.parse(line) as { level: string; msg: string })
     expect(entries.map((e) => `${e.level} ${e.msg}`)).toEqual([
       `info listening on ${url}`,
+      `info ${IN_MEMORY_NOTE}`,
       'debug GET /health 200',
       'info received SIGTERM: shutting down',
       'info taskcast stopped',
@@ -168,7 +167,7 @@ describe('flags', () => {
 
     const help = spawnTaskcast({ args: ['--help'] })
     expect((await help.exited).code).toBe(0)
-    for (const text of ['-p, --port <port>', '--host <host>', '-c, --config <file>', 'migrate [options]', 'TASKCAST_POSTGRES_URL', 'SENTRY_DSN']) {
+    for (const text of ['-p, --port <port>', '--host <host>          address to listen on (default: 127.0.0.1; 0.0.0.0 for', '-c, --config <file>', 'migrate [options]', 'TASKCAST_POSTGRES_URL', 'SENTRY_DSN']) {
       expect(help.stdout()).toContain(text)
     }
   })

@@ -26,7 +26,7 @@ describe('the README config example', () => {
     expect(await loadConfig({ cwd: dir, env })).toEqual({
       resolved: true,
       port: 3721,
-      host: '0.0.0.0',
+      host: '127.0.0.1',
       logLevel: 'info',
       logFormat: 'text',
       auth: { mode: 'jwt', jwt: { algorithm: 'RS256', publicKeyFile: keyFile } },

@@ -102,7 +102,10 @@ export interface WebhookSectionConfig {
 export interface TaskcastConfig {
   /** @defaultValue 3721. Env: `TASKCAST_PORT`; flag `-p`. */
   port?: number
-  /** @defaultValue `0.0.0.0`. Env: `TASKCAST_HOST`; flag `--host`. */
+  /**
+   * The address to listen on; `0.0.0.0` (or `::`) is every interface. Any address outside
+   * loopback served with auth `none` logs a warning. @defaultValue `127.0.0.1`. Env: `TASKCAST_HOST`; flag `--host`.
+   */
   host?: string
   /** @defaultValue `info`. Env: `TASKCAST_LOG_LEVEL`. */
   logLevel?: LogLevel

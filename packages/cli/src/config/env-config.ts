@@ -7,7 +7,7 @@ import type { TaskcastConfig } from './config-types.js'
 /** Every variable the CLI reads, the keys it sets, and what it means (the README's table is this list). */
 export const ENV_VARIABLES = [
   { name: 'TASKCAST_PORT', keys: ['port'], description: 'Server port', defaultValue: '3721' },
-  { name: 'TASKCAST_HOST', keys: ['host'], description: 'Address to listen on', defaultValue: '0.0.0.0' },
+  { name: 'TASKCAST_HOST', keys: ['host'], description: 'Address to listen on', defaultValue: '127.0.0.1' },
   { name: 'TASKCAST_AUTH_MODE', keys: ['auth.mode'], description: '`none` | `jwt` | `custom`', defaultValue: '`none`' },
   { name: 'TASKCAST_JWT_SECRET', keys: ['auth.jwt.secret'], description: 'JWT HMAC secret (HS256)', defaultValue: '—' },
   {

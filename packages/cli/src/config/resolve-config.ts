@@ -15,7 +15,8 @@ import type {
 } from './config-types.js'
 
 export const DEFAULT_PORT = 3721
-export const DEFAULT_HOST = '0.0.0.0'
+/** Loopback only: serving the network is a choice (`--host 0.0.0.0`), and auth is off by default. */
+export const DEFAULT_HOST = '127.0.0.1'
 
 function invalid(key: string, problem: string): never {
   throw configError(key, problem, key)

@@ -18,6 +18,8 @@ export interface TaskcastProcess {
   /** The URL of the `listening on <url>` line; rejects if the process exits before printing it. */
   readonly listening: Promise<string>
   readonly exited: Promise<Exit>
+  /** The first match of `pattern` in stdout, once it is there; rejects if the process exits first. */
+  waitFor(pattern: RegExp): Promise<RegExpExecArray>
   stdout(): string
   stderr(): string
   /** Sends `signal` and waits for the exit. */
@@ -75,21 +77,38 @@ export function spawnTaskcast(options: SpawnOptions = {}): TaskcastProcess {
       resolve({ code, signal })
     }),
   )
-  const listening = new Promise<string>((resolve, reject) => {
-    child.stdout!.on('data', (chunk: string) => {
-      out += chunk
-      const match = LISTENING.exec(out)
-      if (match) resolve(match[1]!)
-    })
-    void closed.then(({ code, signal }) =>
-      reject(new Error(`taskcast exited (code ${code}, signal ${signal}) before listening.\nstdout: ${out}\nstderr: ${err}`)),
-    )
+  // Each waiter is settled by new output, or rejected once the process is gone without it.
+  const waiters: { pattern: RegExp; resolve: (match: RegExpExecArray) => void; reject: (error: Error) => void }[] = []
+  let exit: Exit | undefined
+  const settleWaiters = () => {
+    for (const waiter of [...waiters]) {
+      const match = waiter.pattern.exec(out)
+      if (!match && !exit) continue
+      waiters.splice(waiters.indexOf(waiter), 1)
+      if (match) waiter.resolve(match)
+      else waiter.reject(new Error(`taskcast exited (code ${exit!.code}, signal ${exit!.signal}) before printing ${waiter.pattern}.\nstdout: ${out}\nstderr: ${err}`))
+    }
+  }
+  child.stdout!.on('data', (chunk: string) => {
+    out += chunk
+    settleWaiters()
   })
+  void closed.then((exited) => {
+    exit = exited
+    settleWaiters()
+  })
+  const waitFor = (pattern: RegExp) =>
+    new Promise<RegExpExecArray>((resolve, reject) => {
+      waiters.push({ pattern, resolve, reject })
+      settleWaiters()
+    })
+  const listening = waitFor(LISTENING).then((match) => match[1]!)
   listening.catch(() => undefined)
   return {
     child,
     listening,
     exited: closed,
+    waitFor,
     stdout: () => out,
     stderr: () => err,
     stop: async (signal = 'SIGTERM') => {
@@ -143,4 +162,9 @@ export async function freePort(): Promise<number> {
 /** Lines of output, without the trailing empty one. */
 export function lines(text: string): string[] {
   return text.split('\n').filter((line) => line !== '')
+}
+
+/** A text log line without its timestamp: `INFO  listening on …`. */
+export function withoutTime(line: string): string {
+  return line.replace(/^\S+ /, '')
 }
