@@ -172,7 +172,7 @@ const CREATE_FIELDS = ['id', 'type', 'params', 'metadata', 'ttl', 'authConfig', 
 
 /** @throws TaskcastError `VALIDATION_ERROR` */
 export function validateCreateTaskInput(value: unknown): CreateTaskInput {
-  const raw = object(value ?? {}, 'task', CREATE_FIELDS)
+  const raw = object(value === undefined ? {} : value, 'task', CREATE_FIELDS)
   if (raw.id !== undefined) assertTaskId(raw.id, 'id')
   optionalString(raw.type, 'type')
   jsonObject(raw.params, 'params')

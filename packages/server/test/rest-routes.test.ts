@@ -39,6 +39,18 @@ describe('task routes', () => {
     expect((await body<Task>(created)).id).toMatch(/^[0-9A-HJKMNP-TV-Z]{26}$/)
   })
 
+  it('refuses a JSON null or array as a task', async () => {
+    const { app } = setup()
+    for (const text of ['null', '[]', '"task"']) {
+      const refused = await app.request('/tasks', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: text })
+      expect([text, refused.status, (await body<{ error: { code: string; message: string } }>(refused)).error]).toEqual([
+        text,
+        400,
+        { code: 'VALIDATION_ERROR', message: 'task must be an object' },
+      ])
+    }
+  })
+
   it('refuses an empty body declared as JSON instead of creating a blank task', async () => {
     const { app } = setup()
     const refused = await app.request('/tasks', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: ' ' })

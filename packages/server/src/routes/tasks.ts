@@ -14,7 +14,7 @@ export function registerTaskRoutes(app: TaskcastHono, ctx: RouteContext): void {
   const body = limitBody(ctx.limits.maxBodyBytes)
 
   app.post('/tasks', requireScope('task:create'), body, async (c) => {
-    const input = validateCreateTaskInput((await readJsonBody(c)) ?? {})
+    const input = validateCreateTaskInput(await readJsonBody(c))
     if (input.webhooks !== undefined && input.webhooks.length > 0) {
       assertAccess(getAuth(c), 'webhook:create')
       // Callers choose these URLs: refuse internal targets before anything is stored.
