@@ -3,7 +3,7 @@
 // Slow and needs the npm registry (or its cache) for third-party dependencies: it runs under
 // CI=true or TASKCAST_PACK_TEST=1 only, after `pnpm build`.
 import { execFile } from 'node:child_process'
-import { mkdir, readdir, writeFile } from 'node:fs/promises'
+import { access, mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
@@ -12,10 +12,23 @@ import { PACKAGE_DIR } from './helpers/paths.js'
 import { spawnTaskcast, tempProject } from './helpers/taskcast-process.js'
 
 const run = promisify(execFile)
+
 const enabled = process.env.CI === 'true' || process.env.TASKCAST_PACK_TEST === '1'
 const REPO_ROOT = join(PACKAGE_DIR, '../..')
 // The version the repository pins in package.json#packageManager.
 const PNPM = ['-y', 'pnpm@10.34.9']
+
+interface Manifest {
+  main: string
+  types: string
+  bin?: Record<string, string>
+  exports: Record<string, string | Record<string, string>>
+}
+
+/** The file paths of an `exports` map, every condition of every subpath. */
+function exportTargets(exports: Manifest['exports']): string[] {
+  return Object.values(exports).flatMap((target) => (typeof target === 'string' ? [target] : Object.values(target)))
+}
 
 describe.runIf(enabled)('the packed CLI', () => {
   it('installs from its tarballs with npm and runs: --version, then a create/publish/subscribe round trip', { timeout: 600_000 }, async () => {
@@ -44,6 +57,19 @@ describe.runIf(enabled)('the packed CLI', () => {
       cwd: app,
       maxBuffer: 16 * 1024 * 1024,
     })
+
+    // Every path a package's manifest names is in its tarball: the JavaScript and the declarations
+    // (built separately, by tsup and `tsc -b`) and the committed `taskcast` launcher.
+    for (const name of files.map((file) => file.replace(/^taskcast-(.+)-\d+\.\d+\.\d+.*\.tgz$/, '@taskcast/$1'))) {
+      const installed = join(app, 'node_modules', name)
+      const manifest = JSON.parse(await readFile(join(installed, 'package.json'), 'utf8')) as Manifest
+      const paths = [manifest.main, manifest.types, ...Object.values(manifest.bin ?? {}), ...exportTargets(manifest.exports)]
+      const missing: string[] = []
+      for (const path of paths) await access(join(installed, path)).catch(() => missing.push(path))
+      expect({ name, missing }).toEqual({ name, missing: [] })
+      // The build's incremental state stays out of the tarball.
+      expect((await readdir(join(installed, 'dist'))).filter((file) => file.endsWith('.tsbuildinfo'))).toEqual([])
+    }
 
     const { stdout } = await run('npx', ['--no-install', 'taskcast', '--version'], { cwd: app })
     expect(stdout).toBe('0.1.0\n')
