@@ -23,6 +23,16 @@ export function deadlinesKey(prefix: string): string {
   return `${prefix}deadlines`
 }
 
+/**
+ * The archive outbox: a sorted set of the ids of tasks that may have changes the long-term
+ * store does not hold yet, scored by when a writer last touched them (ms since epoch),
+ * shared by every process using the prefix. Like `deadlines`, it has no task hash tag and
+ * is only touched by commands and scripts that use no other key.
+ */
+export function outboxKey(prefix: string): string {
+  return `${prefix}outbox`
+}
+
 /** The pub/sub channel of a task's live events. */
 export function liveChannel(prefix: string, taskId: string): string {
   return `${prefix}live:{${taskId}}`

@@ -14,8 +14,11 @@ import { defineScripts, type TaskcastScripts } from './commands/index.js'
 import { WriteConnection, type RedisClient, type RedisConnectionOptions } from './connection.js'
 import { SCRIPT_CODES, scriptCodeError, toTaskcastError } from './errors.js'
 import { decodeEvent, encodeDraft, joinAroundField } from './event-codec.js'
-import { checkKeyPrefix, deadlinesKey, DEFAULT_KEY_PREFIX, taskKeys } from './keys.js'
+import { checkKeyPrefix, deadlinesKey, DEFAULT_KEY_PREFIX, outboxKey, taskKeys } from './keys.js'
 import { decodeTask, encodePatch, encodeTaskFields } from './task-codec.js'
+
+/** An archive outbox entry, as core's `ShortTermStore.outboxList` gives it. */
+type OutboxEntry = Awaited<ReturnType<NonNullable<ShortTermStore['outboxList']>>>[number]
 
 export interface RedisShortTermStoreOptions extends RedisConnectionOptions {
   /**
@@ -35,8 +38,9 @@ export interface RedisShortTermStoreOptions extends RedisConnectionOptions {
 /**
  * Tasks and their event logs in Redis (SPEC §6). Per task, with `{id}` as hash tag:
  * `task:{id}` (hash), `events:{id}` (sorted set of event JSON scored by index),
- * `series:{id}` (hash of series state) and `ids:{id}` (hash event id → index); and one
- * shared sorted set, `deadlines`, of TTL deadlines that outlive any process.
+ * `series:{id}` (hash of series state) and `ids:{id}` (hash event id → index); and two
+ * shared sorted sets that outlive any process: `deadlines` (TTL deadlines) and `outbox`
+ * (the archive outbox: tasks whose changes may not be in the long-term store yet).
  *
  * @example
  * ```ts
@@ -49,11 +53,15 @@ export class RedisShortTermStore implements ShortTermStore {
   private readonly client: RedisClient & TaskcastScripts
   private readonly prefix: string
   private readonly deadlines: string
+  private readonly outbox: string
   private readonly retentionMs: number
+  /** The archive outbox is in Redis: what one process did not archive, another one does. */
+  readonly outboxDurable = true
 
   constructor(options: RedisShortTermStoreOptions) {
     this.prefix = checkKeyPrefix(options.keyPrefix ?? DEFAULT_KEY_PREFIX)
     this.deadlines = deadlinesKey(this.prefix)
+    this.outbox = outboxKey(this.prefix)
     const retention = options.retentionSeconds
     if (retention !== undefined && !(retention > 0)) {
       throw new TaskcastError('VALIDATION_ERROR', 'retentionSeconds must be a positive number')
@@ -175,6 +183,39 @@ export class RedisShortTermStore implements ShortTermStore {
   /** Forgets a task's deadline (the engine calls it once the task ended or is gone). */
   async clearDeadline(taskId: string): Promise<void> {
     await this.run(() => this.client.zrem(this.deadlines, taskId))
+  }
+
+  /** `ZADD NX`: an entry that exists keeps its time. */
+  async outboxAdd(taskId: string, at: number): Promise<void> {
+    await this.run(() => this.client.zadd(this.outbox, 'NX', at, taskId))
+  }
+
+  /** One `ZADD XX` for all of them: existing entries only. */
+  async outboxTouch(taskIds: readonly string[], at: number): Promise<void> {
+    if (taskIds.length === 0) return
+    const scoreMembers = taskIds.flatMap((taskId) => [at, taskId])
+    await this.run(() => this.client.zadd(this.outbox, 'XX', ...scoreMembers))
+  }
+
+  /** `ZRANGEBYSCORE … WITHSCORES LIMIT`: Redis orders equal scores by member, as the contract asks. */
+  async outboxList(until: number, limit: number, offset = 0): Promise<OutboxEntry[]> {
+    if (limit <= 0) return []
+    const max = Number.isFinite(until) ? until : until > 0 ? '+inf' : '-inf'
+    const flat = await this.run(() =>
+      this.client.zrangebyscore(this.outbox, '-inf', max, 'WITHSCORES', 'LIMIT', offset, limit),
+    )
+    const entries: OutboxEntry[] = []
+    for (let i = 0; i < flat.length; i += 2) entries.push({ taskId: flat[i]!, touchedAt: Number(flat[i + 1]) })
+    return entries
+  }
+
+  /** Compare-and-set on the entry's score, in one script (outbox-claim-1.lua). */
+  async outboxClaim(taskId: string, seenAt: number, at: number): Promise<boolean> {
+    return (await this.run(() => this.client.taskcastOutboxClaim(this.outbox, taskId, seenAt, at))) === 1
+  }
+
+  async outboxRemove(taskId: string): Promise<void> {
+    await this.run(() => this.client.zrem(this.outbox, taskId))
   }
 
   async ping(): Promise<void> {

@@ -276,6 +276,50 @@ if (redisAvailable('RedisShortTermStore')) {
       })
     })
 
+    describe('archive outbox', () => {
+      const outbox = `${keyPrefix}outbox`
+
+      it('lives in one sorted set under the prefix, without a TTL, shared by every process on the prefix', async () => {
+        const retaining = new RedisShortTermStore({ url: REDIS_URL, keyPrefix, retentionSeconds: 60 })
+        const restarted = new RedisShortTermStore({ url: REDIS_URL, keyPrefix })
+        const stranger = new RedisShortTermStore({ url: REDIS_URL, keyPrefix: `${keyPrefix}other:` })
+        try {
+          const task = makeTask()
+          await retaining.outboxAdd(task.id, 1_700_000_000_123)
+          await retaining.createTask(task)
+          expect(await admin.zscore(outbox, task.id)).toBe('1700000000123')
+          expect(await admin.pttl(outbox)).toBe(-1)
+          expect(await restarted.outboxList(1_700_000_000_123, 10)).toContainEqual({ taskId: task.id, touchedAt: 1_700_000_000_123 })
+          expect(await restarted.outboxClaim(task.id, 1_700_000_000_123, 1_700_000_000_200)).toBe(true)
+          expect(await stranger.outboxList(Number.POSITIVE_INFINITY, 10)).toEqual([])
+          expect(restarted.outboxDurable).toBe(true)
+          await restarted.outboxRemove(task.id)
+        } finally {
+          await Promise.all([retaining.close(), restarted.close(), stranger.close()])
+        }
+      })
+
+      it('keeps an entry after its task’s keys expired (a sweep drops it once stale)', async () => {
+        const task = await startRunning(store)
+        await store.outboxAdd(task.id, 1)
+        await store.expire(task.id, 0.05)
+        await new Promise((resolve) => setTimeout(resolve, 120))
+        expect(await store.getTask(task.id)).toBeNull()
+        expect(await store.outboxList(1, 10)).toContainEqual({ taskId: task.id, touchedAt: 1 })
+        await store.outboxRemove(task.id)
+      })
+
+      it('lists everything with an infinite bound and touches thousands of entries in one command', async () => {
+        const ids = Array.from({ length: 2000 }, () => makeTask().id)
+        for (const id of ids) await store.outboxAdd(id, 5)
+        await store.outboxTouch(ids, 7)
+        const listed = (await store.outboxList(Number.POSITIVE_INFINITY, 5000)).filter((entry) => ids.includes(entry.taskId))
+        expect(listed).toHaveLength(2000)
+        expect(new Set(listed.map((entry) => entry.touchedAt))).toEqual(new Set([7]))
+        for (const id of ids) await store.outboxRemove(id)
+      })
+    })
+
     describe('agrees with MemoryShortTermStore', () => {
       /** Runs the same calls against both stores; returns what each made of them. */
       async function bothStores(script: (store: ShortTermStore, taskId: string) => Promise<void>) {

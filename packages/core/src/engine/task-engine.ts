@@ -148,6 +148,8 @@ export class TaskEngine {
     if (valid.cleanup !== undefined) task.cleanup = valid.cleanup
     // An archived task still owns its id.
     const archived = valid.id !== undefined && this.longTerm ? await this.longTerm.getTask(valid.id) : null
+    // In the archive outbox before it exists, so that no crash leaves it out (see LongTermWriter).
+    if (!archived) await this.writer?.beforeCreate(task.id)
     if (archived || !(await this.shortTerm.createTask(task))) {
       throw new TaskcastError('DUPLICATE_TASK', `task ${task.id} already exists`)
     }
@@ -239,6 +241,7 @@ export class TaskEngine {
     this.cleanup.cancel(taskId)
     this.writer?.discardTask(taskId)
     const [short, long] = await Promise.all([this.shortTerm.deleteTask(taskId), this.longTerm?.deleteTask(taskId)])
+    await this.writer?.taskDeleted(taskId)
     this.subscriptions.endTask(taskId, 'deleted')
     return short || long === true
   }

@@ -6,6 +6,7 @@ import { accumulate } from '../series.js'
 import type {
   EventDraft,
   EventRange,
+  OutboxEntry,
   ShortTermStore,
   TransitionOutcome,
   TransitionRequest,
@@ -57,7 +58,10 @@ function frozenCopy(source: object, changes: Partial<TaskEvent>): TaskEvent {
 export class MemoryShortTermStore implements ShortTermStore {
   private readonly records = new Map<string, TaskRecord>()
   private readonly deadlines = new Map<string, number>()
+  /** The archive outbox: task id → touchedAt. It lives and dies with the process. */
+  private readonly outbox = new Map<string, number>()
   private readonly clock: Clock
+  readonly outboxDurable = false
 
   constructor(options: MemoryShortTermStoreOptions = {}) {
     this.clock = options.clock ?? systemClock
@@ -147,6 +151,32 @@ export class MemoryShortTermStore implements ShortTermStore {
 
   async clearDeadline(taskId: string): Promise<void> {
     this.deadlines.delete(taskId)
+  }
+
+  async outboxAdd(taskId: string, at: number): Promise<void> {
+    if (!this.outbox.has(taskId)) this.outbox.set(taskId, at)
+  }
+
+  async outboxTouch(taskIds: readonly string[], at: number): Promise<void> {
+    for (const taskId of taskIds) if (this.outbox.has(taskId)) this.outbox.set(taskId, at)
+  }
+
+  async outboxList(until: number, limit: number, offset = 0): Promise<OutboxEntry[]> {
+    if (limit <= 0) return []
+    const entries: OutboxEntry[] = []
+    for (const [taskId, touchedAt] of this.outbox) if (touchedAt <= until) entries.push({ taskId, touchedAt })
+    entries.sort((a, b) => a.touchedAt - b.touchedAt || (a.taskId < b.taskId ? -1 : a.taskId > b.taskId ? 1 : 0))
+    return entries.slice(offset, offset + limit)
+  }
+
+  async outboxClaim(taskId: string, seenAt: number, at: number): Promise<boolean> {
+    if (this.outbox.get(taskId) !== seenAt) return false
+    this.outbox.set(taskId, at)
+    return true
+  }
+
+  async outboxRemove(taskId: string): Promise<void> {
+    this.outbox.delete(taskId)
   }
 
   async ping(): Promise<void> {}

@@ -24,6 +24,13 @@ export interface TransitionOutcome {
   event: TaskEvent
 }
 
+/** One entry of the archive outbox (see {@link ShortTermStore.outboxAdd}). */
+export interface OutboxEntry {
+  taskId: string
+  /** The time (ms) the entry was last added, touched or claimed with, as the caller gave it. */
+  touchedAt: number
+}
+
 /**
  * Holds tasks and their event logs while they are live.
  *
@@ -72,6 +79,44 @@ export interface ShortTermStore {
   dueDeadlines?(now: number, max: number): Promise<string[]>
   /** Optional, with `dueDeadlines`: forgets a task's deadline once it is handled. */
   clearDeadline?(taskId: string): Promise<void>
+  /**
+   * Optional, all outbox members or none: the archive outbox, the set of tasks that may have
+   * changes the long-term store does not hold yet. The engine adds a task before creating it
+   * (when a long-term store is configured) and its long-term writer removes it once the
+   * task's terminal state and whole log are archived, so writes still waiting for the
+   * archive survive a stop, a crash or a restart: a later sweep (of this or any process
+   * sharing the store) reads such a task back from this store and archives it again.
+   *
+   * The outbox is independent of the tasks: `deleteTask`, `deleteEvents` and `expire` leave
+   * entries alone. Adds an entry for `taskId` with `touchedAt = at`; an existing entry is
+   * left as it is (a duplicate add is harmless).
+   */
+  outboxAdd?(taskId: string, at: number): Promise<void>
+  /**
+   * Sets `touchedAt = at` on the entries of `taskIds` that exist, in one round trip; never
+   * creates an entry. A writer touches the tasks it still holds writes for, so other
+   * processes can tell a live owner from a dead one.
+   */
+  outboxTouch?(taskIds: readonly string[], at: number): Promise<void>
+  /**
+   * Entries touched at or before `until`, oldest first (ties by task id), skipping `offset`
+   * of them, at most `limit`. Every process sharing the store sees the same entries.
+   */
+  outboxList?(until: number, limit: number, offset?: number): Promise<OutboxEntry[]>
+  /**
+   * Compare-and-set on an entry: when its `touchedAt` still equals `seenAt`, sets it to `at`
+   * and resolves `true`; otherwise (touched or claimed meanwhile, or removed) changes nothing
+   * and resolves `false`. Atomic, so of several processes claiming what they listed, one wins.
+   */
+  outboxClaim?(taskId: string, seenAt: number, at: number): Promise<boolean>
+  /** Removes the entry of `taskId`, if any. */
+  outboxRemove?(taskId: string): Promise<void>
+  /**
+   * With the outbox: whether its entries outlive the process (shared storage such as Redis),
+   * so that what was not archived before a stop is taken over by another process rather
+   * than lost. An in-process store says `false`.
+   */
+  readonly outboxDurable?: boolean
   /** Resolves when the store answers; rejects otherwise. Used by health checks. */
   ping(): Promise<void>
   close(): Promise<void>

@@ -6,6 +6,8 @@ import type { TaskStatus } from '../types.js'
 import { STATUS_EVENT_TYPE } from '../types.js'
 import { makeDraft, makeTask, statusDraft } from './fixtures.js'
 
+type OutboxMember = 'outboxAdd' | 'outboxTouch' | 'outboxList' | 'outboxClaim' | 'outboxRemove'
+
 export interface ShortTermStoreContractOptions {
   /** Creates the store under test; called once for the suite. */
   create: () => Promise<ShortTermStore> | ShortTermStore
@@ -275,6 +277,103 @@ export function describeShortTermStoreContract(name: string, options: ShortTermS
       expect(await store.dueDeadlines!(now + 3_600_000, 1000)).toContain(later.id)
       await store.deleteTask(later.id)
       expect(await store.dueDeadlines!(now + 3_600_000, 1000)).not.toContain(later.id)
+    })
+
+    describe('archive outbox (optional: runs when the store has the outbox members)', () => {
+      const ALL = Number.MAX_SAFE_INTEGER
+
+      function outboxOf(candidate: ShortTermStore): Required<Pick<ShortTermStore, OutboxMember>> | undefined {
+        const { outboxAdd, outboxTouch, outboxList, outboxClaim, outboxRemove } = candidate
+        if (!outboxAdd || !outboxTouch || !outboxList || !outboxClaim || !outboxRemove) return undefined
+        return candidate as Required<Pick<ShortTermStore, OutboxMember>>
+      }
+
+      async function entryOf(taskId: string) {
+        return (await store.outboxList!(ALL, 100_000)).find((entry) => entry.taskId === taskId)
+      }
+
+      it('lists entries oldest first (ties by id) within a time, with limit and offset; a duplicate add changes nothing', async ({ skip }) => {
+        const outbox = outboxOf(store)
+        if (!outbox) return skip()
+        expect(typeof store.outboxDurable).toBe('boolean')
+        // Times below those of the other outbox tests, so this listing sees only its own entries.
+        const [a, b, c, d, e] = [1, 2, 3, 4, 5].map(() => makeTask().id) as [string, string, string, string, string]
+        await outbox.outboxAdd(a, 5)
+        await outbox.outboxAdd(b, 1)
+        await outbox.outboxAdd(c, 3)
+        await outbox.outboxAdd(d, 2)
+        await outbox.outboxAdd(e, 2)
+        await outbox.outboxAdd(a, 9)
+        expect(await outbox.outboxList(5, 10)).toEqual([
+          { taskId: b, touchedAt: 1 },
+          { taskId: d, touchedAt: 2 },
+          { taskId: e, touchedAt: 2 },
+          { taskId: c, touchedAt: 3 },
+          { taskId: a, touchedAt: 5 },
+        ])
+        expect((await outbox.outboxList(2, 10)).map((entry) => entry.taskId)).toEqual([b, d, e])
+        expect((await outbox.outboxList(5, 2, 1)).map((entry) => entry.taskId)).toEqual([d, e])
+        expect(await outbox.outboxList(5, 0)).toEqual([])
+        expect(await outbox.outboxList(0, 10)).toEqual([])
+        for (const id of [a, b, c, d, e]) await outbox.outboxRemove(id)
+        expect(await outbox.outboxList(5, 10)).toEqual([])
+      })
+
+      it('touches existing entries only, many in one call', async ({ skip }) => {
+        const outbox = outboxOf(store)
+        if (!outbox) return skip()
+        const [p, q, absent] = [makeTask().id, makeTask().id, makeTask().id]
+        await outbox.outboxAdd(p, 10_000)
+        await outbox.outboxAdd(q, 10_001)
+        await outbox.outboxTouch([p, q, absent], 20_000)
+        expect(await entryOf(p)).toEqual({ taskId: p, touchedAt: 20_000 })
+        expect(await entryOf(q)).toEqual({ taskId: q, touchedAt: 20_000 })
+        expect(await entryOf(absent)).toBeUndefined()
+        // Back to the distant past too: a stopping writer hands its entries to the next sweep this way.
+        await outbox.outboxTouch([p], 0)
+        expect(await entryOf(p)).toEqual({ taskId: p, touchedAt: 0 })
+        await outbox.outboxTouch([], 1)
+        await outbox.outboxRemove(p)
+        await outbox.outboxRemove(q)
+      })
+
+      it('claims an entry by compare-and-set: of 20 concurrent claims exactly one wins', async ({ skip }) => {
+        const outbox = outboxOf(store)
+        if (!outbox) return skip()
+        const id = makeTask().id
+        await outbox.outboxAdd(id, 30_000)
+        expect(await outbox.outboxClaim(id, 29_999, 40_000)).toBe(false)
+        expect(await entryOf(id)).toEqual({ taskId: id, touchedAt: 30_000 })
+        expect(await outbox.outboxClaim(id, 30_000, 40_000)).toBe(true)
+        expect(await outbox.outboxClaim(id, 30_000, 45_000)).toBe(false)
+        const claims = await Promise.all(Array.from({ length: 20 }, (_, i) => outbox.outboxClaim(id, 40_000, 50_000 + i)))
+        expect(claims.filter(Boolean)).toHaveLength(1)
+        expect(await entryOf(id)).toEqual({ taskId: id, touchedAt: 50_000 + claims.indexOf(true) })
+        const absent = makeTask().id
+        expect(await outbox.outboxClaim(absent, 0, 1)).toBe(false)
+        expect(await entryOf(absent)).toBeUndefined()
+        await outbox.outboxRemove(id)
+      })
+
+      it('removes entries, and keeps them apart from the tasks they name', async ({ skip }) => {
+        const outbox = outboxOf(store)
+        if (!outbox) return skip()
+        const task = await runningTask()
+        await outbox.outboxAdd(task.id, 60_000)
+        await store.appendEvents(task.id, [makeDraft(task.id)])
+        await store.deleteEvents(task.id)
+        expect(await store.deleteTask(task.id)).toBe(true)
+        expect(await entryOf(task.id)).toEqual({ taskId: task.id, touchedAt: 60_000 })
+        await outbox.outboxRemove(task.id)
+        expect(await entryOf(task.id)).toBeUndefined()
+        await outbox.outboxRemove(task.id)
+        // An entry may come before its task (the engine adds it first); the task is unaffected.
+        const next = makeTask()
+        await outbox.outboxAdd(next.id, 60_001)
+        expect(await store.createTask(next)).toBe(true)
+        expect(await store.getTask(next.id)).toEqual(next)
+        await outbox.outboxRemove(next.id)
+      })
     })
 
     it('answers ping', async () => {

@@ -8,6 +8,7 @@ import deleteTask from './delete-task-4.lua'
 import expireTask from './expire-task-4.lua'
 import appendEvent from './includes/append-event.lua'
 import applyTtl from './includes/apply-ttl.lua'
+import outboxClaim from './outbox-claim-1.lua'
 import transitionTask from './transition-task-4.lua'
 
 type Arg = string | number
@@ -23,6 +24,7 @@ export interface TaskcastScripts {
   taskcastDeleteEvents: ScriptCall<number>
   taskcastDeleteTask: ScriptCall<number>
   taskcastExpireTask: ScriptCall<number>
+  taskcastOutboxClaim: ScriptCall<number>
 }
 
 interface ScriptDefinition {
@@ -41,6 +43,7 @@ export const SCRIPTS: Record<keyof TaskcastScripts, ScriptDefinition> = {
   taskcastDeleteEvents: { file: 'delete-events-4.lua', includes: [applyTtl], source: deleteEvents },
   taskcastDeleteTask: { file: 'delete-task-4.lua', includes: [], source: deleteTask },
   taskcastExpireTask: { file: 'expire-task-4.lua', includes: [applyTtl], source: expireTask },
+  taskcastOutboxClaim: { file: 'outbox-claim-1.lua', includes: [], source: outboxClaim },
 }
 
 /** The number of keys a script takes, read from its file name. */
