@@ -15,6 +15,8 @@ const E2E_DIR = join(REPO_DIR, 'e2e')
 /** One runtime export per entry point, to tell a loaded module from an empty one. */
 const KNOWN_EXPORTS: Record<string, string> = {
   '@taskcast/core': 'TaskcastError',
+  '@taskcast/core/wire': 'httpStatusOf',
+  '@taskcast/core/internal': 'FilteredStream',
   '@taskcast/core/testing': 'describeShortTermStoreContract',
   '@taskcast/server': 'createTaskcastApp',
   '@taskcast/redis': 'RedisShortTermStore',

@@ -8,11 +8,7 @@ export { accumulateText, appendSeriesText } from './accumulate-text.js'
 export type { AccumulateTextOptions } from './accumulate-text.js'
 export { createSSEParser } from './sse-parser.js'
 export type { SSEMessage, SSEParser } from './sse-parser.js'
-export { taskcastErrorFromResponse, networkError } from './taskcast-error-from-response.js'
-export { authHeaders } from './auth-headers.js'
-export type { TokenSource } from './auth-headers.js'
-export { backoffDelay, sleep } from './backoff.js'
-export type { BackoffOptions } from './backoff.js'
+export type { TokenSource, BackoffOptions } from '@taskcast/core/wire'
 // Re-exported so applications can type their code without installing @taskcast/core themselves.
 export { TaskcastError } from '@taskcast/core'
 export type {

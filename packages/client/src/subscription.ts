@@ -2,10 +2,8 @@
 // connection drops before `taskcast.done`, reconnect with backoff and resume after the last
 // delivered event (`since.id`), so the application sees every event once and in order.
 import {
-  isPlainObject,
   STATUS_EVENT_TYPE,
   TaskcastError,
-  toSubscribeSearchParams,
   type SeriesFormat,
   type SSEEnvelope,
   type StatusEventData,
@@ -13,10 +11,22 @@ import {
   type TaskStatus,
   type TerminalStatus,
 } from '@taskcast/core'
-import { authHeaders, type TokenSource } from './auth-headers.js'
-import { backoffDelay, sleep, type BackoffOptions } from './backoff.js'
+import { isPlainObject } from '@taskcast/core/internal'
+import {
+  authHeaders,
+  backoffDelay,
+  DONE_FRAME,
+  ERROR_FRAME,
+  EVENT_FRAME,
+  networkError,
+  sleep,
+  taskcastErrorFromResponse,
+  taskcastErrorFromWire,
+  toSubscribeSearchParams,
+  type BackoffOptions,
+  type TokenSource,
+} from '@taskcast/core/wire'
 import { createSSEParser, type SSEMessage } from './sse-parser.js'
-import { networkError, taskcastErrorFromResponse, taskcastErrorFromWire } from './taskcast-error-from-response.js'
 
 /** An SSE envelope whose `data` the caller has typed. */
 export type TaskEnvelope<TData = unknown> = Omit<SSEEnvelope, 'data'> & { data: TData }
@@ -88,16 +98,7 @@ export interface ConnectionSettings {
   reconnect: Required<ReconnectOptions>
 }
 
-const EVENT_FRAME = 'taskcast.event'
-const DONE_FRAME = 'taskcast.done'
-/** The last frame of a stream whose task went away (deleted, or no longer stored): fatal. */
-const ERROR_FRAME = 'taskcast.error'
-
 type Outcome = { kind: 'finished' } | { kind: 'retry'; error: TaskcastError; connected: boolean }
-
-function isRetryableStatus(status: number): boolean {
-  return status === 408 || status === 429 || status >= 500
-}
 
 // A throwing callback is the application's bug: surface it, but never let it break the stream.
 function invoke<A extends unknown[]>(callback: ((...args: A) => void) | undefined, ...args: A): void {
@@ -215,7 +216,9 @@ export function openSubscription<TData>(
       } catch {
         wire = undefined
       }
-      fail(taskcastErrorFromWire(isPlainObject(wire) ? wire : {}, 'INTERNAL', 'the server ended the stream with an error'))
+      const fallback = { code: 'INTERNAL' as const, message: 'the server ended the stream with an error', retryable: false }
+      // The frame says the stream cannot go on: whatever its code, reconnecting would not help.
+      fail(taskcastErrorFromWire(isPlainObject(wire) ? wire : {}, fallback))
       return true
     }
     // Frame names this version does not know are skipped, for forward compatibility.
@@ -244,7 +247,7 @@ export function openSubscription<TData>(
       const response = await settings.fetch(url(), { headers, signal: attempt.signal })
       if (!response.ok) {
         const error = await taskcastErrorFromResponse(response)
-        if (isRetryableStatus(response.status)) return { kind: 'retry', error, connected }
+        if (error.retryable) return { kind: 'retry', error, connected }
         fail(error)
         return { kind: 'finished' }
       }

@@ -1,5 +1,5 @@
 // The browser (and any fetch runtime) client: one object per server, one subscription per call.
-import type { TokenSource } from './auth-headers.js'
+import type { TokenSource } from '@taskcast/core/wire'
 import {
   openSubscription,
   type ConnectionSettings,

@@ -36,17 +36,25 @@ export interface TaskcastErrorOptions {
   cause?: unknown
   /** Extra machine-readable context, e.g. the offending field. */
   details?: Record<string, unknown>
+  /** Whether the same request may succeed later. @defaultValue true for `STORE_UNAVAILABLE` and `INTERNAL` */
+  retryable?: boolean
 }
+
+/** Codes whose failure may pass by itself (a store or the server had a passing fault). */
+const RETRYABLE_BY_DEFAULT: readonly TaskcastErrorCode[] = ['STORE_UNAVAILABLE', 'INTERNAL']
 
 export class TaskcastError extends Error {
   readonly code: TaskcastErrorCode
   readonly details?: Record<string, unknown>
+  /** Whether sending the same request again may succeed (as the AI SDK's `APICallError.isRetryable`). */
+  readonly retryable: boolean
   private readonly [marker] = true
 
   constructor(code: TaskcastErrorCode, message: string, options: TaskcastErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause })
     this.name = 'TaskcastError'
     this.code = code
+    this.retryable = options.retryable ?? RETRYABLE_BY_DEFAULT.includes(code)
     if (options.details) this.details = options.details
   }
 

@@ -1,4 +1,6 @@
-// @taskcast/core — the engine and everything it shares with the other packages.
+// @taskcast/core — the engine, its types and storage interfaces, and the in-memory adapters.
+// What travels over HTTP is in `@taskcast/core/wire`; what only sibling packages use is in
+// `@taskcast/core/internal` (not semver-stable).
 export { TaskcastError, TASKCAST_ERROR_CODES, taskNotFound } from './errors.js'
 export type { TaskcastErrorCode, TaskcastErrorOptions } from './errors.js'
 export {
@@ -35,11 +37,8 @@ export type {
   SSEEnvelope,
   StatusEventData,
 } from './types.js'
-export { HookRegistry } from './hooks.js'
 export type { TaskcastHooks, HookName, HookErrorContext } from './hooks.js'
-export { systemClock } from './clock.js'
 export type { Clock, TimerHandle } from './clock.js'
-export { resolveAccField, accumulate, SeriesAccumulator } from './series.js'
 export type { BroadcastProvider, BroadcastHandler } from './storage/broadcast-provider.js'
 export type {
   ShortTermStore,
@@ -60,19 +59,4 @@ export type { LongTermWriterOptions } from './engine/long-term-writer.js'
 export { canTransition, isTerminalStatus } from './state-machine.js'
 export { matchesType, compileFilter, matchesFilter } from './filter.js'
 export type { EventPredicate } from './filter.js'
-export { FilteredStream, readLog, toEnvelope, envelopeJson, terminalStatusOf } from './filtered-stream.js'
-export type { FilteredEvent, FilteredStreamOptions, ReadOptions, ReadResult } from './filtered-stream.js'
-export {
-  validateCreateTaskInput,
-  validatePublishEventInput,
-  validateTransition,
-  validateWebhookConfig,
-  validateCleanupRule,
-  validateEventFilter,
-  assertTaskId,
-  isTaskStatus,
-  isLevel,
-} from './validation.js'
-export { assertJsonValue, isPlainObject, MAX_JSON_DEPTH } from './json-value.js'
-export { parseSubscribeQuery, toSubscribeSearchParams } from './query.js'
-export type { SubscribeQuery } from './query.js'
+export { assertJsonValue, MAX_JSON_DEPTH } from './json-value.js'

@@ -1,6 +1,6 @@
 // The hooks against the real Sentry SDK, delivering over loopback to a receiver run by the test.
 import * as Sentry from '@sentry/node'
-import { HookRegistry } from '@taskcast/core'
+import { HookRegistry } from '@taskcast/core/internal'
 import type { SSEEnvelope, Task, TaskEvent } from '@taskcast/core'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createSentryHooks } from '../src/index.js'

@@ -1,17 +1,18 @@
 // JSON over fetch for the REST API: auth header, error bodies turned into TaskcastError, and
 // retries of idempotent requests (GET, DELETE) when no usable answer came back.
+import { TaskcastError } from '@taskcast/core'
 import {
   authHeaders,
   backoffDelay,
+  isRetryableStatus,
   networkError,
   sleep,
   taskcastErrorFromResponse,
   type TokenSource,
-} from '@taskcast/client'
-import { TaskcastError } from '@taskcast/core'
+} from '@taskcast/core/wire'
 
 export interface RetryOptions {
-  /** Extra attempts for GET and DELETE after a network error or a 502/503/504. @defaultValue 2 */
+  /** Extra attempts for GET and DELETE after a network error or a retryable answer (408, 429, 5xx). @defaultValue 2 */
   retries?: number
   /** @defaultValue 200 */
   initialDelayMs?: number
@@ -39,11 +40,6 @@ export interface HttpResponse<T> {
 }
 
 const NEVER_ABORTED = new AbortController().signal
-
-/** Statuses meaning "nothing was done, try again" from a gateway or the server's store. */
-function isTransientStatus(status: number): boolean {
-  return status === 502 || status === 503 || status === 504
-}
 
 /** A 2xx body; anything but JSON means we are not talking to a Taskcast server. */
 async function readBody<T>(response: Response): Promise<T> {
@@ -95,7 +91,7 @@ export async function request<T>(
     }
     if (response.ok) return { status: response.status, body: await readBody<T>(response) }
     lastError = await taskcastErrorFromResponse(response)
-    if (!isTransientStatus(response.status)) throw lastError
+    if (!lastError.retryable) throw lastError
   }
   throw lastError
 }

@@ -1,8 +1,7 @@
 // The producer's side over HTTP: the engine's task and event calls, against a standalone server.
-import { TaskcastClient, type SubscribeOptions, type TaskSubscription, type TokenSource } from '@taskcast/client'
+import { TaskcastClient, type SubscribeOptions, type TaskSubscription } from '@taskcast/client'
 import {
   TaskcastError,
-  toSubscribeSearchParams,
   type CreateTaskInput,
   type PublishEventInput,
   type SeriesFormat,
@@ -12,6 +11,7 @@ import {
   type TaskStatus,
   type TransitionPayload,
 } from '@taskcast/core'
+import { toSubscribeSearchParams, type TokenSource } from '@taskcast/core/wire'
 import { request, type RequesterSettings, type RequestOptions, type RetryOptions } from './http-requester.js'
 
 export interface TaskcastServerClientOptions {

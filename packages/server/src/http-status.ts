@@ -1,22 +1,10 @@
-// The one table from TaskcastError codes to HTTP statuses, and the JSON error body built from it.
+// Errors as the server answers them: the status from core's one table (`@taskcast/core/wire`,
+// which the clients read too), and the JSON error body.
 import { TaskcastError, type TaskcastErrorCode } from '@taskcast/core'
+import { codeOfHttpStatus, httpStatusOf } from '@taskcast/core/wire'
 import { HTTPException } from 'hono/http-exception'
-import type { ContentfulStatusCode } from 'hono/utils/http-status'
 
-export const HTTP_STATUS_BY_CODE: Readonly<Record<TaskcastErrorCode, ContentfulStatusCode>> = {
-  VALIDATION_ERROR: 400,
-  INVALID_TRANSITION: 400,
-  TASK_NOT_RUNNING: 400,
-  UNAUTHORIZED: 401,
-  FORBIDDEN: 403,
-  TASK_NOT_FOUND: 404,
-  ROUTE_NOT_FOUND: 404,
-  DUPLICATE_TASK: 409,
-  CONFLICT: 409,
-  PAYLOAD_TOO_LARGE: 413,
-  INTERNAL: 500,
-  STORE_UNAVAILABLE: 503,
-}
+export { HTTP_STATUS_BY_CODE, httpStatusOf } from '@taskcast/core/wire'
 
 /** The body of every error response. */
 export interface ErrorBody {
@@ -24,10 +12,6 @@ export interface ErrorBody {
 }
 
 const INTERNAL_MESSAGE = 'internal server error'
-
-export function httpStatusOf(code: TaskcastErrorCode): ContentfulStatusCode {
-  return HTTP_STATUS_BY_CODE[code]
-}
 
 /**
  * Classifies anything a handler threw. `TaskcastError` keeps its code; Hono's `HTTPException`
@@ -48,26 +32,6 @@ export function toErrorBody(error: TaskcastError): ErrorBody {
   // Messages of INTERNAL errors may come from anywhere (a driver, a bug): never echo them.
   const message = error.code === 'INTERNAL' ? INTERNAL_MESSAGE : error.message
   return { error: { code: error.code, message, ...(error.details && { details: error.details }) } }
-}
-
-function codeOfHttpStatus(status: number): TaskcastErrorCode {
-  switch (status) {
-    case 401:
-      return 'UNAUTHORIZED'
-    case 403:
-      return 'FORBIDDEN'
-    case 404:
-      return 'ROUTE_NOT_FOUND'
-    case 409:
-      return 'CONFLICT'
-    case 413:
-      return 'PAYLOAD_TOO_LARGE'
-    case 503:
-      return 'STORE_UNAVAILABLE'
-    default:
-      // Any other client error (400, 405, 415, 422…) is a malformed request.
-      return status >= 400 && status < 500 ? 'VALIDATION_ERROR' : 'INTERNAL'
-  }
 }
 
 function defaultMessage(status: number): string {

@@ -6,7 +6,7 @@ export type { TaskcastAppOptions, LimitOptions, SseOptions, CorsOptions } from '
 export { HTTP_STATUS_BY_CODE, httpStatusOf, toErrorBody, toTaskcastError } from './http-status.js'
 export type { ErrorBody } from './http-status.js'
 export type { TaskcastEnv } from './route-context.js'
-export { EVENT_FRAME_NAME, DONE_FRAME_NAME, PING_FRAME, eventFrame, doneFrame } from './sse/frames.js'
+export { PING_FRAME, eventFrame, doneFrame, goneFrame, retryFrame } from './sse/frames.js'
 export {
   createAuthMiddleware,
   requireScope,

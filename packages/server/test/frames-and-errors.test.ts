@@ -68,7 +68,10 @@ describe('error table', () => {
       [413, 'PAYLOAD_TOO_LARGE'],
       [415, 'VALIDATION_ERROR'],
       [503, 'STORE_UNAVAILABLE'],
-      [502, 'INTERNAL'],
+      // A gateway error means "could not be served now", as the clients read it too.
+      [502, 'STORE_UNAVAILABLE'],
+      [504, 'STORE_UNAVAILABLE'],
+      [500, 'INTERNAL'],
     ]
     for (const [status, code] of cases) {
       expect([status, toTaskcastError(new HTTPException(status as 400, { message: 'm' })).code]).toEqual([status, code])

@@ -1,6 +1,7 @@
 // Turns verified token claims (or a custom authenticator's answer) into an AuthContext.
 // Claims are validated, never cast: a malformed grant is a 401, never a default of full access.
-import { isPlainObject, PERMISSION_SCOPES, TaskcastError, type PermissionScope } from '@taskcast/core'
+import { PERMISSION_SCOPES, TaskcastError, type PermissionScope } from '@taskcast/core'
+import { isPlainObject } from '@taskcast/core/internal'
 import type { AuthContext } from './auth-types.js'
 
 function reject(message: string): never {

@@ -1,5 +1,6 @@
 // Event routes: publish one event or a batch, and read filtered history (SPEC §7).
-import { parseSubscribeQuery, TaskcastError, type PublishEventInput } from '@taskcast/core'
+import { TaskcastError, type PublishEventInput } from '@taskcast/core'
+import { parseSubscribeQuery } from '@taskcast/core/wire'
 import { requireScope } from '../auth/index.js'
 import { limitBody, readJsonBody } from '../middleware/json-body.js'
 import { authorizeTask, type RouteContext, type TaskcastHono } from '../route-context.js'

@@ -3,7 +3,8 @@
 // Everything that can fail because of the request (bad query, missing task, unknown
 // since.id, auth) is checked before the response starts, so it gets a JSON error with the
 // right status; once streaming, the only way to say "stop" is to end the stream.
-import { isTerminalStatus, parseSubscribeQuery, TaskcastError } from '@taskcast/core'
+import { isTerminalStatus, TaskcastError } from '@taskcast/core'
+import { parseSubscribeQuery } from '@taskcast/core/wire'
 import type { Context } from 'hono'
 import { streamSSE } from 'hono/streaming'
 import { getAuth, requireScope } from '../auth/index.js'

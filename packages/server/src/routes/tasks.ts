@@ -1,5 +1,6 @@
 // Task routes: create, read, transition, delete (SPEC §7).
-import { taskNotFound, TaskcastError, validateCreateTaskInput, type TaskStatus, type TransitionPayload } from '@taskcast/core'
+import { taskNotFound, TaskcastError, type TaskStatus, type TransitionPayload } from '@taskcast/core'
+import { validateCreateTaskInput } from '@taskcast/core/internal'
 import { assertAccess, getAuth, requireScope } from '../auth/index.js'
 import { limitBody, readJsonBody } from '../middleware/json-body.js'
 import { authorizeTask, type RouteContext, type TaskcastHono } from '../route-context.js'

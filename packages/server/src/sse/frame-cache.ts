@@ -2,8 +2,10 @@
 // position and format, its frame is built once and encoded once, and every connection writes
 // the same bytes. Deliveries of one event run back to back (the broadcast calls every
 // subscriber in turn), so remembering the last frame is enough.
-import { envelopeJson, type SSEEnvelope } from '@taskcast/core'
-import { EVENT_FRAME_NAME, eventFrame } from './frames.js'
+import type { SSEEnvelope } from '@taskcast/core'
+import { envelopeJson } from '@taskcast/core/internal'
+import { EVENT_FRAME } from '@taskcast/core/wire'
+import { eventFrame } from './frames.js'
 import type { SseChunk } from './sse-transport.js'
 
 const encoder = new TextEncoder()
@@ -42,7 +44,7 @@ export function sharedEventFrame(envelope: SSEEnvelope, wrap: boolean, replay: b
   lastBytes = undefined
   // JSON never holds a raw line break, so a wrapped frame is always one data line.
   lastText = wrap
-    ? `event: ${EVENT_FRAME_NAME}\nid: ${envelope.eventId}\ndata: ${envelopeJson(envelope, replay)}\n\n`
+    ? `event: ${EVENT_FRAME}\nid: ${envelope.eventId}\ndata: ${envelopeJson(envelope, replay)}\n\n`
     : eventFrame(envelope, false)
   return lastText
 }

@@ -1,10 +1,7 @@
 // The text of Taskcast's SSE frames (SPEC §8). Kept apart from the transport so it can be
 // swapped or cached without touching connection handling.
 import type { GoneReason, SSEEnvelope, TerminalStatus } from '@taskcast/core'
-
-export const EVENT_FRAME_NAME = 'taskcast.event'
-export const DONE_FRAME_NAME = 'taskcast.done'
-export const ERROR_FRAME_NAME = 'taskcast.error'
+import { DONE_FRAME, ERROR_FRAME, EVENT_FRAME } from '@taskcast/core/wire'
 
 /** A comment line: ignored by every SSE parser, it keeps proxies from closing an idle stream. */
 export const PING_FRAME = ': ping\n\n'
@@ -15,7 +12,7 @@ export const PING_FRAME = ': ping\n\n'
  */
 export function eventFrame(envelope: SSEEnvelope, wrap: boolean): string {
   const data = wrap ? JSON.stringify(envelope) : bareData(envelope.data)
-  return `event: ${EVENT_FRAME_NAME}\nid: ${envelope.eventId}\n${dataLines(data)}\n`
+  return `event: ${EVENT_FRAME}\nid: ${envelope.eventId}\n${dataLines(data)}\n`
 }
 
 /** The first frame of every stream: a reconnect delay for `EventSource`, and no event. */
@@ -25,7 +22,7 @@ export function retryFrame(retryMs: number): string {
 
 /** The last frame of a stream whose task reached a terminal status. */
 export function doneFrame(reason: TerminalStatus): string {
-  return `event: ${DONE_FRAME_NAME}\ndata: ${JSON.stringify({ reason })}\n\n`
+  return `event: ${DONE_FRAME}\ndata: ${JSON.stringify({ reason })}\n\n`
 }
 
 /**
@@ -34,7 +31,7 @@ export function doneFrame(reason: TerminalStatus): string {
  */
 export function goneFrame(taskId: string, reason: GoneReason): string {
   const message = reason === 'deleted' ? `task ${taskId} was deleted` : `task ${taskId} is no longer stored`
-  return `event: ${ERROR_FRAME_NAME}\ndata: ${JSON.stringify({ code: 'TASK_NOT_FOUND', message, details: { reason } })}\n\n`
+  return `event: ${ERROR_FRAME}\ndata: ${JSON.stringify({ code: 'TASK_NOT_FOUND', message, details: { reason } })}\n\n`
 }
 
 function bareData(data: unknown): string {

@@ -1,11 +1,7 @@
 // Delivers published events to webhooks (SPEC §10): global endpoints and each task's own webhooks.
 // One ordered queue per (webhook, task); queues run in parallel; publishing never waits.
 import {
-  FilteredStream,
-  systemClock,
   TaskcastError,
-  terminalStatusOf,
-  toEnvelope,
   type Clock,
   type SSEEnvelope,
   type Task,
@@ -14,6 +10,7 @@ import {
   type TaskEvent,
   type WebhookConfig,
 } from '@taskcast/core'
+import { FilteredStream, systemClock, terminalStatusOf, toEnvelope } from '@taskcast/core/internal'
 import { assertWebhookUrlAllowed } from './assert-webhook-url-allowed.js'
 import { resolveRetry, retryDelay, type ResolvedRetry } from './retry-policy.js'
 import { sendAttempt, type AttemptFailure } from './send-attempt.js'

@@ -1,6 +1,6 @@
 // Reconnect delays: doubling, capped, jittered within the upper half.
 import { describe, expect, it } from 'vitest'
-import { backoffDelay, sleep } from '../src/backoff.js'
+import { backoffDelay, sleep } from '../src/wire/backoff.js'
 
 const options = { initialDelayMs: 100, maxDelayMs: 1000 }
 
