@@ -1,6 +1,7 @@
 // Events as the scripts see them: drafts become fixed-size argument groups, stored
 // events are JSON strings in a sorted set whose score is the index.
-import { isPlainObject, TaskcastError, type EventDraft, type TaskEvent } from '@taskcast/core'
+import { TaskcastError, type EventDraft, type TaskEvent } from '@taskcast/core'
+import { isPlainObject } from '@taskcast/core/internal'
 
 /** Arguments per draft (see src/commands/includes/append-event.lua). */
 export const DRAFT_STRIDE = 9

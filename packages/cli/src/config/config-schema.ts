@@ -1,6 +1,7 @@
 // The schema of a Taskcast config: every key, its type and its range. Cross-key rules
 // (a secret for jwt, a URL for redis) are checked after the layers are merged, in resolve-config.ts.
-import { LEVELS, SERIES_MODES, TASK_STATUSES, TaskcastError, validateEventFilter, type EventFilter } from '@taskcast/core'
+import { LEVELS, SERIES_MODES, TASK_STATUSES, TaskcastError, type EventFilter } from '@taskcast/core'
+import { validateEventFilter } from '@taskcast/core/internal'
 import type { TaskcastConfig } from './config-types.js'
 import {
   boolean,

@@ -1,6 +1,6 @@
 // A small validator kit: each check knows the key path it is looking at, so an error names
 // exactly one key. Unknown keys are errors, never ignored.
-import { isPlainObject } from '@taskcast/core'
+import { isPlainObject } from '@taskcast/core/internal'
 import { configError } from './config-error.js'
 
 /** How a layer of configuration names its keys and what its strings may stand for. */
