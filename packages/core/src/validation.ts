@@ -168,6 +168,17 @@ function validateAuthConfig(value: unknown, path: string): TaskAuthConfig | unde
   return raw as unknown as TaskAuthConfig
 }
 
+/**
+ * Inputs `validateCreateTaskInput` accepted, so that a caller that had to look at the input
+ * first (the server checks webhook URLs) and the engine do not both walk it.
+ */
+const validCreateInputs = new WeakSet<object>()
+
+/** Whether `input` is an object `validateCreateTaskInput` accepted (and returned). */
+export function isValidatedCreateTaskInput(input: unknown): input is CreateTaskInput {
+  return typeof input === 'object' && input !== null && validCreateInputs.has(input)
+}
+
 const CREATE_FIELDS = ['id', 'type', 'params', 'metadata', 'ttl', 'authConfig', 'webhooks', 'cleanup'] as const
 
 /** @throws TaskcastError `VALIDATION_ERROR` */
@@ -190,6 +201,7 @@ export function validateCreateTaskInput(value: unknown): CreateTaskInput {
     if (!Array.isArray(cleanup.rules)) fail('cleanup.rules must be an array')
     cleanup.rules.forEach((rule: unknown, i: number) => validateCleanupRule(rule, `cleanup.rules[${i}]`))
   }
+  validCreateInputs.add(raw)
   return raw as CreateTaskInput
 }
 

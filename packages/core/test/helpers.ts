@@ -1,7 +1,7 @@
 // Shared set-up for engine tests: a memory engine on a manual clock, and subscription collectors.
 import { expect } from 'vitest'
 import { TaskEngine, type TaskEngineOptions } from '../src/engine/task-engine.js'
-import type { GoneReason, SubscribeOptions } from '../src/engine/subscription.js'
+import type { GoneReason, SubscriptionOptions } from '../src/engine/subscription.js'
 import { TaskcastError } from '../src/errors.js'
 import { MemoryBroadcastProvider } from '../src/memory/memory-broadcast-provider.js'
 import { MemoryShortTermStore } from '../src/memory/memory-short-term-store.js'
@@ -45,7 +45,7 @@ export function collect(
   engine: TaskEngine,
   taskId: string,
   filter: SubscribeFilter = {},
-  options: SubscribeOptions = {},
+  options: SubscriptionOptions = {},
 ): Collected {
   const envelopes: SSEEnvelope[] = []
   let wentLive!: () => void

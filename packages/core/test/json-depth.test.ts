@@ -86,3 +86,23 @@ describe('the JSON nesting limit', () => {
     expect((await longTermStore.getEvents(task.id)).map((e) => e.data)).toEqual(history.map((e) => e.data))
   })
 })
+
+describe('validating a task input once', () => {
+  it('does not walk an input again that validateCreateTaskInput accepted (the server validates before the engine)', async () => {
+    const { validateCreateTaskInput } = await import('../src/validation.js')
+    let reads = 0
+    const params = {
+      get prompt() {
+        reads++
+        return 'hi'
+      },
+    }
+    const input = validateCreateTaskInput({ id: 'once', params })
+    expect(reads).toBe(1)
+    const { engine } = memoryEngine()
+    await engine.createTask(input)
+    // The store's own copy reads it once more; a second validation would make it three.
+    expect(reads).toBe(2)
+    expect((await engine.getTask('once'))!.params).toEqual({ prompt: 'hi' })
+  })
+})

@@ -1,7 +1,7 @@
 // The shared serialization of envelopes (one JSON per event for all readers), the shape of
 // stored events, and event ids: the fast paths must give exactly what the plain ones give.
 import { describe, expect, it } from 'vitest'
-import { envelopeJson, toEnvelope } from '../src/filtered-stream.js'
+import { envelopeJson, toEnvelope } from '../src/envelope.js'
 import type { SSEEnvelope, TaskEvent } from '../src/types.js'
 import { memoryEngine, runningTask } from './helpers.js'
 

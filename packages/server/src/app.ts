@@ -1,5 +1,6 @@
 // createTaskcastApp: the Hono app of Taskcast (REST, SSE, auth, webhooks) over one engine.
 import { TaskcastError, type TaskEngine } from '@taskcast/core'
+import { withTimeout } from '@taskcast/core/internal'
 import { Hono } from 'hono'
 import { cors } from 'hono/cors'
 import { createAuthMiddleware } from './auth/index.js'
@@ -101,17 +102,5 @@ export function createTaskcastApp(options: TaskcastAppOptions): TaskcastApp {
 function assertPositiveInteger(name: string, value: unknown): void {
   if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
     throw new TaskcastError('VALIDATION_ERROR', `${name} must be a positive integer`)
-  }
-}
-
-async function withTimeout(promise: Promise<void>, ms: number): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined
-  const timeout = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, ms)
-  })
-  try {
-    await Promise.race([promise, timeout])
-  } finally {
-    clearTimeout(timer)
   }
 }

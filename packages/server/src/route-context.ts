@@ -1,12 +1,12 @@
 // What every route module receives from createTaskcastApp: the engine, resolved options, shared state.
 import { taskNotFound, type PermissionScope, type Task, type TaskEngine } from '@taskcast/core'
-import type { Context, Hono } from 'hono'
-import { assertTaskRules, getAuth, type AuthVariables } from './auth/index.js'
+import type { Hono, MiddlewareHandler } from 'hono'
+import { assertAccess, assertTaskRules, getAuth, type AuthVariables } from './auth/index.js'
 import type { LimitOptions, SseOptions } from './options.js'
 import type { SseRegistry } from './sse/sse-registry.js'
 import type { WebhookOptions } from './webhooks/webhook-types.js'
 
-export type TaskcastEnv = { Variables: AuthVariables }
+export type TaskcastEnv = { Variables: AuthVariables & { task: Task } }
 export type TaskcastHono = Hono<TaskcastEnv>
 
 export interface RouteContext {
@@ -18,19 +18,22 @@ export interface RouteContext {
 }
 
 /**
- * Loads the task and applies its own auth rules (SPEC §9) for `scopes`. The rules apply in
- * every auth mode: with `none` there is no `sub` and no claims, so a rule that requires them
- * refuses (fail closed, never relaxing).
- * @throws TaskcastError `TASK_NOT_FOUND`, `FORBIDDEN`
+ * Middleware of every `/tasks/:id…` route: the caller needs one of `scopes` and the task id in
+ * its grant; then the task is read, once, and its own auth rules (SPEC §9) apply. The rules
+ * apply in every auth mode: with `none` there is no `sub` and no claims, so a rule that
+ * requires them refuses (fail closed, never relaxing). Handlers find the task as `c.get('task')`.
+ * @throws TaskcastError `FORBIDDEN`, `TASK_NOT_FOUND`
  */
-export async function authorizeTask(
-  ctx: RouteContext,
-  c: Context<TaskcastEnv>,
-  taskId: string,
-  scopes: PermissionScope | readonly PermissionScope[],
-): Promise<Task> {
-  const task = await ctx.engine.getTask(taskId)
-  if (!task) throw taskNotFound(taskId)
-  assertTaskRules(getAuth(c), task, scopes)
-  return task
+export function taskRoute(ctx: RouteContext, scopes: PermissionScope | readonly PermissionScope[]): MiddlewareHandler<TaskcastEnv> {
+  return async (c, next) => {
+    const taskId = c.req.param('id')
+    if (taskId === undefined) throw new Error('taskRoute needs a route with an :id parameter')
+    const auth = getAuth(c)
+    assertAccess(auth, scopes, taskId)
+    const task = await ctx.engine.getTask(taskId)
+    if (!task) throw taskNotFound(taskId)
+    assertTaskRules(auth, task, scopes)
+    c.set('task', task)
+    await next()
+  }
 }

@@ -10,7 +10,9 @@
 // event there; a live event at that position with another id gives the change away; before
 // anything was delivered, the task's `createdAt` is compared.
 import { taskNotFound } from '../errors.js'
-import { FilteredStream, readLog, toEnvelope, type FilteredEvent } from '../filtered-stream.js'
+import { toEnvelope } from '../envelope.js'
+import { FilteredStream, type FilteredEvent } from '../filtered-stream.js'
+import { readLog } from '../read-log.js'
 import { isTerminalStatus } from '../state-machine.js'
 import type { BroadcastProvider } from '../storage/broadcast-provider.js'
 import type { EventRange } from '../storage/short-term-store.js'
@@ -37,7 +39,7 @@ export interface SubscriptionHandlers {
 /** Why a followed task went away (see `SubscriptionHandlers.onGone`). */
 export type GoneReason = 'deleted' | 'missing'
 
-export interface SubscribeOptions {
+export interface SubscriptionOptions {
   /** @defaultValue 'delta' */
   seriesFormat?: SeriesFormat
   /** At most this many events in the history replay. */
@@ -78,7 +80,7 @@ export class Subscription {
     readonly taskId: string,
     private readonly filter: SubscribeFilter,
     private readonly handlers: SubscriptionHandlers,
-    private readonly options: SubscribeOptions,
+    private readonly options: SubscriptionOptions,
     private readonly onClosed: (subscription: Subscription) => void,
   ) {
     const collapse = options.collapseSeries !== false && !filter.since

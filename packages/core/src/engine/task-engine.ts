@@ -1,8 +1,8 @@
 // The task engine: every rule of the product, over pluggable storage (SPEC §3).
-import { monotonicFactory } from 'ulid'
 import { systemClock, type Clock } from '../clock.js'
 import { TaskcastError, taskNotFound } from '../errors.js'
-import { FilteredStream, readLog } from '../filtered-stream.js'
+import { FilteredStream } from '../filtered-stream.js'
+import { readLog } from '../read-log.js'
 import { HookRegistry, type TaskcastHooks } from '../hooks.js'
 import { resolveAccField } from '../series.js'
 import { canTransition, isTerminalStatus } from '../state-machine.js'
@@ -22,13 +22,19 @@ import type {
   TransitionPayload,
 } from '../types.js'
 import { STATUS_EVENT_TYPE } from '../types.js'
-import { validateCreateTaskInput, validatePublishEventInput, validateTransition } from '../validation.js'
+import {
+  isValidatedCreateTaskInput,
+  validateCreateTaskInput,
+  validatePublishEventInput,
+  validateTransition,
+} from '../validation.js'
 import { CleanupScheduler } from './cleanup-scheduler.js'
 import { DeadlineScheduler } from './deadline-scheduler.js'
 import { LongTermWriter, type LongTermWriterOptions } from './long-term-writer.js'
-import { pooledRandom } from './random-pool.js'
+import { createIdFactory } from '../ids.js'
+import { withTimeout } from '../with-timeout.js'
 import { SubscriptionRegistry } from './subscription-registry.js'
-import { Subscription, type SubscribeOptions, type SubscriptionHandlers, type SubscriptionSource } from './subscription.js'
+import { Subscription, type SubscriptionOptions, type SubscriptionHandlers, type SubscriptionSource } from './subscription.js'
 
 export interface TaskEngineOptions {
   broadcast: BroadcastProvider
@@ -76,7 +82,7 @@ export class TaskEngine {
   private readonly clock: Clock
   private readonly hooks = new HookRegistry()
   /** One ULID per event, monotonic within the process. */
-  private readonly nextId = monotonicFactory(pooledRandom())
+  private readonly nextId = createIdFactory()
   private readonly ttl: DeadlineScheduler
   private readonly cleanup: CleanupScheduler
   private readonly writer: LongTermWriter | undefined
@@ -136,7 +142,7 @@ export class TaskEngine {
   reportError: HookRegistry['reportError'] = (error, context) => this.hooks.reportError(error, context)
 
   async createTask(input: CreateTaskInput = {}): Promise<Task> {
-    const valid = validateCreateTaskInput(input)
+    const valid = isValidatedCreateTaskInput(input) ? input : validateCreateTaskInput(input)
     const now = this.clock.now()
     const task: Task = { id: valid.id ?? this.nextId(now), status: 'pending', createdAt: now, updatedAt: now }
     if (valid.type !== undefined) task.type = valid.type
@@ -223,7 +229,7 @@ export class TaskEngine {
     taskId: string,
     filter: SubscribeFilter,
     handlers: SubscriptionHandlers | SubscriptionHandlers['onEnvelope'],
-    options: SubscribeOptions = {},
+    options: SubscriptionOptions = {},
   ): () => void {
     const resolved = typeof handlers === 'function' ? { onEnvelope: handlers } : handlers
     const subscription = new Subscription(this.subscriptionSource, taskId, filter, resolved, options, this.forgetSubscription)
@@ -379,16 +385,11 @@ function invalidTransition(from: TaskStatus, to: TaskStatus): TaskcastError {
   return new TaskcastError('INVALID_TRANSITION', `cannot move a task from ${from} to ${to}`)
 }
 
+/** Whether a store's ping resolves within the health timeout. */
 async function answers(ping: Promise<void>): Promise<boolean> {
-  let timer: ReturnType<typeof setTimeout> | undefined
-  const timeout = new Promise<boolean>((resolve) => {
-    timer = setTimeout(() => resolve(false), HEALTH_TIMEOUT_MS)
-  })
   try {
-    return await Promise.race([ping.then(() => true), timeout])
+    return await withTimeout(ping.then(() => true), HEALTH_TIMEOUT_MS, false)
   } catch {
     return false
-  } finally {
-    clearTimeout(timer)
   }
 }

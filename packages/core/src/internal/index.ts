@@ -3,11 +3,16 @@
 export { HookRegistry } from '../hooks.js'
 export { systemClock, MAX_TIMER_DELAY_MS } from '../clock.js'
 export { withTimeout } from '../with-timeout.js'
+export { createIdFactory, flatUlid } from '../ids.js'
 export { resolveAccField, accumulate, SeriesAccumulator } from '../series.js'
-export { FilteredStream, readLog, toEnvelope, envelopeJson, terminalStatusOf } from '../filtered-stream.js'
-export type { FilteredEvent, FilteredStreamOptions, ReadOptions, ReadResult } from '../filtered-stream.js'
+export { FilteredStream, terminalStatusOf } from '../filtered-stream.js'
+export type { FilteredEvent, FilteredStreamOptions } from '../filtered-stream.js'
+export { readLog } from '../read-log.js'
+export type { ReadOptions, ReadResult } from '../read-log.js'
+export { toEnvelope, envelopeJson } from '../envelope.js'
 export {
   validateCreateTaskInput,
+  isValidatedCreateTaskInput,
   validatePublishEventInput,
   validateTransition,
   validateWebhookConfig,

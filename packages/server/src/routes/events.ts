@@ -1,34 +1,31 @@
 // Event routes: publish one event or a batch, and read filtered history (SPEC §7).
 import { TaskcastError, type PublishEventInput } from '@taskcast/core'
 import { parseSubscribeQuery } from '@taskcast/core/wire'
-import { requireScope } from '../auth/index.js'
 import { limitBody, readJsonBody } from '../middleware/json-body.js'
-import { authorizeTask, type RouteContext, type TaskcastHono } from '../route-context.js'
+import { taskRoute, type RouteContext, type TaskcastHono } from '../route-context.js'
 
 export function registerEventRoutes(app: TaskcastHono, ctx: RouteContext): void {
   const { engine } = ctx
   const { maxBatchSize, maxBodyBytes } = ctx.limits
   const bodyLimit = limitBody(maxBodyBytes)
 
-  app.post('/tasks/:id/events', requireScope('event:publish'), bodyLimit, async (c) => {
+  app.post('/tasks/:id/events', taskRoute(ctx, 'event:publish'), bodyLimit, async (c) => {
     const taskId = c.req.param('id')
     const body = await readJsonBody(c)
     if (Array.isArray(body) && body.length > maxBatchSize) {
       // A size limit, like the body limit: same status, so clients handle both by splitting.
       throw new TaskcastError('PAYLOAD_TOO_LARGE', `a batch holds at most ${maxBatchSize} events (got ${body.length})`)
     }
-    await authorizeTask(ctx, c, taskId, 'event:publish')
     // The engine validates every item (and stores nothing when one is invalid).
     if (Array.isArray(body)) return c.json(await engine.publishEvents(taskId, body as PublishEventInput[]), 201)
     return c.json(await engine.publishEvent(taskId, body as PublishEventInput), 201)
   })
 
-  app.get('/tasks/:id/events/history', requireScope('event:history'), async (c) => {
+  app.get('/tasks/:id/events/history', taskRoute(ctx, 'event:history'), async (c) => {
     const taskId = c.req.param('id')
     const { filter, seriesFormat, limit } = parseSubscribeQuery(new URL(c.req.url).searchParams)
     // History is always the stored events: `wrap` only means something for SSE.
     const { wrap: _wrap, ...historyFilter } = filter
-    await authorizeTask(ctx, c, taskId, 'event:history')
     return c.json(await engine.getEvents(taskId, { filter: historyFilter, seriesFormat, limit }), 200)
   })
 }

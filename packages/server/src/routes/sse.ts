@@ -7,9 +7,9 @@ import { isTerminalStatus, TaskcastError } from '@taskcast/core'
 import { parseSubscribeQuery } from '@taskcast/core/wire'
 import type { Context } from 'hono'
 import { streamSSE } from 'hono/streaming'
-import { getAuth, requireScope } from '../auth/index.js'
+import { getAuth } from '../auth/index.js'
 import type { RouteContext, TaskcastEnv, TaskcastHono } from '../route-context.js'
-import { authorizeTask } from '../route-context.js'
+import { taskRoute } from '../route-context.js'
 import { isNodeResponse, NodeSseTransport, type NodeResponse } from '../sse/node-sse-transport.js'
 import { TaskStream, type StreamRequest } from '../sse/task-stream.js'
 import { WebSseTransport } from '../sse/web-sse-transport.js'
@@ -28,7 +28,7 @@ interface NodeEnv {
 }
 
 export function registerSseRoute(app: TaskcastHono, ctx: RouteContext): void {
-  app.get('/tasks/:id/events', requireScope('event:subscribe'), async (c) => {
+  app.get('/tasks/:id/events', taskRoute(ctx, 'event:subscribe'), async (c) => {
     if (ctx.connections.isClosing) throw new TaskcastError('STORE_UNAVAILABLE', 'the server is shutting down')
     const env = c.env as NodeEnv | undefined
     // On Node the stream writes to the ServerResponse itself; elsewhere it is a web stream.
@@ -43,7 +43,7 @@ export function registerSseRoute(app: TaskcastHono, ctx: RouteContext): void {
     const lastEventId = c.req.header('Last-Event-ID')?.trim()
     if (lastEventId) filter.since = { ...filter.since, id: lastEventId }
 
-    const task = await authorizeTask(ctx, c, taskId, 'event:subscribe')
+    const task = c.get('task')
     if (filter.since?.id !== undefined) {
       // Throws VALIDATION_ERROR for an id that is not in the log; after the headers it could only end the stream.
       const { wrap: _wrap, ...selection } = filter

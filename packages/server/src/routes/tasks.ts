@@ -3,7 +3,7 @@ import { taskNotFound, TaskcastError, type TaskStatus, type TransitionPayload } 
 import { validateCreateTaskInput } from '@taskcast/core/internal'
 import { assertAccess, getAuth, requireScope } from '../auth/index.js'
 import { limitBody, readJsonBody } from '../middleware/json-body.js'
-import { authorizeTask, type RouteContext, type TaskcastHono } from '../route-context.js'
+import { taskRoute, type RouteContext, type TaskcastHono } from '../route-context.js'
 import { taskView } from '../task-view.js'
 import { assertWebhookUrlAllowed } from '../webhooks/index.js'
 
@@ -24,21 +24,16 @@ export function registerTaskRoutes(app: TaskcastHono, ctx: RouteContext): void {
     return c.json(taskView(await engine.createTask(input)), 201)
   })
 
-  app.get('/tasks/:id', requireScope(READ_SCOPES), async (c) => {
-    const task = await authorizeTask(ctx, c, c.req.param('id'), READ_SCOPES)
-    return c.json(taskView(task), 200)
-  })
+  app.get('/tasks/:id', taskRoute(ctx, READ_SCOPES), (c) => c.json(taskView(c.get('task')), 200))
 
-  app.patch('/tasks/:id/status', requireScope('task:manage'), body, async (c) => {
+  app.patch('/tasks/:id/status', taskRoute(ctx, 'task:manage'), body, async (c) => {
     const taskId = c.req.param('id')
     const { status, payload } = readTransition(await readJsonBody(c))
-    await authorizeTask(ctx, c, taskId, 'task:manage')
     return c.json(taskView(await engine.transitionTask(taskId, status, payload)), 200)
   })
 
-  app.delete('/tasks/:id', requireScope('task:manage'), async (c) => {
+  app.delete('/tasks/:id', taskRoute(ctx, 'task:manage'), async (c) => {
     const taskId = c.req.param('id')
-    await authorizeTask(ctx, c, taskId, 'task:manage')
     // The engine ends this process's streams of the task (a `taskcast.error` frame, then the end).
     if (!(await engine.deleteTask(taskId))) throw taskNotFound(taskId)
     return c.body(null, 204)

@@ -1,4 +1,5 @@
 // The SSE connections an app has open, so that deleting a task or closing the app can end them.
+import { withTimeout } from '@taskcast/core/internal'
 import type { SseConnection } from './sse-connection.js'
 
 export class SseRegistry {
@@ -41,12 +42,7 @@ export class SseRegistry {
     for (const connection of connections) connection.end('shutdown')
     await Promise.all(
       connections.map(async (connection) => {
-        let timer: ReturnType<typeof setTimeout> | undefined
-        const timedOut = new Promise<true>((resolve) => {
-          timer = setTimeout(() => resolve(true), graceMs)
-        })
-        const late = await Promise.race([connection.drained().then(() => false), timedOut])
-        clearTimeout(timer)
+        const late = await withTimeout(connection.drained().then(() => false), graceMs, true)
         if (late) connection.abort('shutdown')
       }),
     )

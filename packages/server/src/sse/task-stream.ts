@@ -12,14 +12,12 @@ import {
   type TaskStatus,
   type TerminalStatus,
 } from '@taskcast/core'
+import { flatUlid, MAX_TIMER_DELAY_MS } from '@taskcast/core/internal'
 import type { RouteContext } from '../route-context.js'
 import { sharedEventFrame } from './frame-cache.js'
 import { doneFrame, goneFrame } from './frames.js'
 import { SseConnection, type SseCloseReason, type SseConnectionOwner } from './sse-connection.js'
 import type { SseTransport } from './sse-transport.js'
-
-/** setTimeout's largest delay; longer waits are done in steps. */
-const MAX_TIMER_MS = 2_147_483_647
 
 export interface StreamRequest {
   taskId: string
@@ -38,7 +36,7 @@ export class TaskStream implements SubscriptionHandlers, SseConnectionOwner {
   private readonly taskId: string
   private readonly expiresAt: number | undefined
   private readonly disconnected: AbortSignal | undefined
-  private readonly clientId = flatUuid()
+  private readonly clientId = flatUlid()
   private readonly startedAt = Date.now()
   private readonly wrap: boolean
   /** Set once the history replay is over. */
@@ -122,7 +120,7 @@ export class TaskStream implements SubscriptionHandlers, SseConnectionOwner {
     if (!this.connection.isOpen) return
     const wait = this.expiresAt! - Date.now()
     if (wait <= 0) return this.connection.end('expired')
-    this.expiry = setTimeout(() => this.armExpiry(), Math.min(wait, MAX_TIMER_MS))
+    this.expiry = setTimeout(() => this.armExpiry(), Math.min(wait, MAX_TIMER_DELAY_MS))
     ;(this.expiry as { unref?: () => void }).unref?.()
   }
 
@@ -138,22 +136,4 @@ export class TaskStream implements SubscriptionHandlers, SseConnectionOwner {
 
 function isClientError(error: unknown): boolean {
   return TaskcastError.isInstance(error) && error.code !== 'INTERNAL' && error.code !== 'STORE_UNAVAILABLE'
-}
-
-const HEX = '0123456789abcdef'
-
-/**
- * A random (v4) UUID as one flat string. `crypto.randomUUID()` returns a rope of fifteen-odd
- * pieces, which an idle connection would hold for its whole life (about 450 bytes).
- */
-function flatUuid(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(16))
-  bytes[6] = (bytes[6]! & 0x0f) | 0x40
-  bytes[8] = (bytes[8]! & 0x3f) | 0x80
-  const codes: number[] = []
-  for (let i = 0; i < 16; i++) {
-    if (i === 4 || i === 6 || i === 8 || i === 10) codes.push(45) // '-'
-    codes.push(HEX.charCodeAt(bytes[i]! >> 4), HEX.charCodeAt(bytes[i]! & 15))
-  }
-  return String.fromCharCode(...codes)
 }
