@@ -32,7 +32,8 @@ import { CleanupScheduler } from './cleanup-scheduler.js'
 import { DeadlineScheduler } from './deadline-scheduler.js'
 import { LongTermWriter, type LongTermWriterOptions } from './long-term-writer.js'
 import { createIdFactory } from '../ids.js'
-import { withTimeout } from '../with-timeout.js'
+import { SharedDeadlinePoller } from './shared-deadline-poller.js'
+import { storeHealth, type EngineHealth } from './store-health.js'
 import { SubscriptionRegistry } from './subscription-registry.js'
 import { Subscription, type SubscriptionOptions, type SubscriptionHandlers, type SubscriptionSource } from './subscription.js'
 
@@ -67,14 +68,6 @@ export interface GetEventsOptions {
   seriesFormat?: SeriesFormat
 }
 
-export interface EngineHealth {
-  ok: boolean
-  shortTerm: boolean
-  longTerm?: boolean
-}
-
-const HEALTH_TIMEOUT_MS = 2000
-
 export class TaskEngine {
   private readonly broadcast: BroadcastProvider
   private readonly shortTerm: ShortTermStore
@@ -94,8 +87,7 @@ export class TaskEngine {
   private readonly forgetSubscription = (ended: Subscription): void => {
     this.subscriptions.delete(ended)
   }
-  private deadlinePoll: unknown
-  private stopped = false
+  private deadlinePoller: SharedDeadlinePoller | undefined
 
   constructor(options: TaskEngineOptions) {
     this.broadcast = options.broadcast
@@ -124,7 +116,15 @@ export class TaskEngine {
       longTerm: this.longTerm,
       reportError: report,
     })
-    if (this.shortTerm.dueDeadlines) this.pollDeadlines(options.deadlinePollMs ?? 1000)
+    if (this.shortTerm.dueDeadlines) {
+      this.deadlinePoller = new SharedDeadlinePoller(
+        this.shortTerm,
+        this.clock,
+        options.deadlinePollMs ?? 1000,
+        (taskId) => this.expireTask(taskId),
+        (error) => report(error, { source: 'ttl' }),
+      )
+    }
     if (this.longTerm) {
       this.writer = new LongTermWriter(this.longTerm, this.shortTerm, this.clock, report, options.longTermWriter)
     }
@@ -263,16 +263,13 @@ export class TaskEngine {
   }
 
   /** Whether each store answers. */
-  async health(): Promise<EngineHealth> {
-    const shortTerm = await answers(this.shortTerm.ping())
-    const longTerm = this.longTerm ? await answers(this.longTerm.ping()) : undefined
-    return { ok: shortTerm && longTerm !== false, shortTerm, ...(longTerm !== undefined && { longTerm }) }
+  health(): Promise<EngineHealth> {
+    return storeHealth(this.shortTerm, this.longTerm)
   }
 
   /** Ends TTL and cleanup timers and flushes pending long-term writes. Stores stay open. */
   async stop(options: { flushTimeoutMs?: number } = {}): Promise<void> {
-    this.stopped = true
-    if (this.deadlinePoll !== undefined) this.clock.clearTimeout(this.deadlinePoll)
+    this.deadlinePoller?.stop()
     this.ttl.stop()
     this.cleanup.stop()
     this.subscriptions.stop()
@@ -341,22 +338,6 @@ export class TaskEngine {
     return { task: archived, events: archivedEvents }
   }
 
-  /** Times out tasks whose deadline, kept by the store, passed — also those of other or earlier processes. */
-  private pollDeadlines(intervalMs: number): void {
-    const poll = async () => {
-      try {
-        const due = await this.shortTerm.dueDeadlines!(this.clock.now(), 100)
-        for (const taskId of due) {
-          if (await this.expireTask(taskId)) await this.shortTerm.clearDeadline?.(taskId)
-        }
-      } catch (error) {
-        this.hooks.reportError(error, { source: 'ttl' })
-      }
-      if (!this.stopped) this.deadlinePoll = this.clock.setTimeout(() => void poll(), intervalMs)
-    }
-    this.deadlinePoll = this.clock.setTimeout(() => void poll(), 0)
-  }
-
   /**
    * TTL deadline: time the task out unless it already ended; retried if it changed meanwhile.
    * Resolves whether the deadline is dealt with (the task ended or is gone).
@@ -383,13 +364,4 @@ export class TaskEngine {
 
 function invalidTransition(from: TaskStatus, to: TaskStatus): TaskcastError {
   return new TaskcastError('INVALID_TRANSITION', `cannot move a task from ${from} to ${to}`)
-}
-
-/** Whether a store's ping resolves within the health timeout. */
-async function answers(ping: Promise<void>): Promise<boolean> {
-  try {
-    return await withTimeout(ping.then(() => true), HEALTH_TIMEOUT_MS, false)
-  } catch {
-    return false
-  }
 }
