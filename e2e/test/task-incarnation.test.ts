@@ -1,4 +1,5 @@
-// A stream is bound to one incarnation of a task id, across processes: subscribers on B of a
+// A stream is bound to one incarnation of a task id, across processes: a DELETE through A ends
+// B's streams of the task at once; subscribers on B of a
 // task deleted through A and created again under the same id get the old task's end (a
 // `taskcast.error` frame, TASK_NOT_FOUND, reason "deleted") and never one event of the new
 // task; subscribers of a task whose keys vanished from Redis (a store restarted empty) end with
@@ -63,6 +64,20 @@ if (await servicesAvailable('task incarnations across processes', ['redis'])) {
         // One connection: the error frame ends it for good.
         expect(subscriber.connections.map((c) => c.status)).toEqual([200])
       }
+    })
+
+    it('ends a stream on B within 1 s of a DELETE through A (the deletion is broadcast)', async () => {
+      const id = `deleted-${Date.now()}`
+      await sdk(a.url).createTask({ id })
+      await sdk(a.url).transitionTask(id, 'running')
+      const subscriber = new RecordingSubscriber(id, new FailoverFetch([b.url]))
+      await subscriber.reached(0)
+      const deletedAt = performance.now()
+      expect(await sdk(a.url).deleteTask(id)).toBe(true)
+      const error = await rejection(subscriber.done)
+      const tookMs = performance.now() - deletedAt
+      expect([error.code, error.details?.reason]).toEqual(['TASK_NOT_FOUND', 'deleted'])
+      expect(tookMs).toBeLessThan(1000)
     })
 
     it('ends streams on B of a running task whose keys vanished from Redis, with reason "missing"', { timeout: 60_000 }, async () => {

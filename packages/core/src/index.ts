@@ -5,6 +5,7 @@ export { TaskcastError, TASKCAST_ERROR_CODES, taskNotFound } from './errors.js'
 export type { TaskcastErrorCode, TaskcastErrorOptions } from './errors.js'
 export {
   STATUS_EVENT_TYPE,
+  TASK_DELETED_TYPE,
   RESERVED_TYPE_PREFIX,
   TASK_STATUSES,
   LEVELS,

@@ -171,6 +171,11 @@ export interface StatusEventData {
 
 export const STATUS_EVENT_TYPE = 'taskcast:status'
 export const RESERVED_TYPE_PREFIX = 'taskcast:'
+/**
+ * The type of the message a deletion broadcasts (never stored, never delivered): every
+ * process's subscribers of the task end at once.
+ */
+export const TASK_DELETED_TYPE = 'taskcast:deleted'
 export const TASK_STATUSES: readonly TaskStatus[] = ['pending', 'running', 'completed', 'failed', 'timeout', 'cancelled']
 export const LEVELS: readonly Level[] = ['debug', 'info', 'warn', 'error']
 export const SERIES_MODES: readonly SeriesMode[] = ['keep-all', 'accumulate', 'latest']

@@ -7,7 +7,7 @@ import { MemoryBroadcastProvider } from '../src/memory/memory-broadcast-provider
 import { MemoryShortTermStore } from '../src/memory/memory-short-term-store.js'
 import type { BroadcastHandler, BroadcastProvider } from '../src/storage/broadcast-provider.js'
 import { ManualClock } from '../src/testing/manual-clock.js'
-import type { TaskEvent } from '../src/types.js'
+import { TASK_DELETED_TYPE, type TaskEvent } from '../src/types.js'
 import { collect, runningTask } from './helpers.js'
 
 /** Memory broadcast whose link can be cut (messages dropped) and restored (subscribers resync). */
@@ -37,6 +37,13 @@ class CuttableBroadcast implements BroadcastProvider {
   async close(): Promise<void> {}
 }
 
+/** A broadcast that loses deletion notices (pub/sub is at-most-once), to test what else ends a subscriber. */
+class NoTombstones extends MemoryBroadcastProvider {
+  override async publish(taskId: string, event: TaskEvent): Promise<void> {
+    if (event.type !== TASK_DELETED_TYPE) await super.publish(taskId, event)
+  }
+}
+
 /** Two engines on one store and one broadcast: two processes of one service. */
 function twoProcesses(broadcast: BroadcastProvider = new MemoryBroadcastProvider()) {
   const clock = new ManualClock()
@@ -57,8 +64,18 @@ describe('a subscription follows one incarnation of a task', () => {
     expect(a.subscriptionCount).toBe(0)
   })
 
+  it('ends the subscribers on another process at once: the deletion is broadcast', async () => {
+    const { a, b } = twoProcesses()
+    await runningTask(b, { id: 't' })
+    const onB = collect(b, 't')
+    await onB.live
+    await a.deleteTask('t')
+    expect(await onB.ended).toEqual({ gone: 'deleted' })
+    expect(b.subscriptionCount).toBe(0)
+  })
+
   it('never delivers a task re-created under the same id by another process: the live event at the last position gives it away', async () => {
-    const { a, b, clock } = twoProcesses()
+    const { a, b, clock } = twoProcesses(new NoTombstones())
     await runningTask(b, { id: 't' })
     await b.publishEvents('t', [{ type: 'old', data: 1 }, { type: 'old', data: 2 }])
     const subs = Array.from({ length: 10 }, () => collect(b, 't'))
@@ -95,7 +112,7 @@ describe('a subscription follows one incarnation of a task', () => {
   })
 
   it('checks the task itself before the first event of a pending task it had nothing of', async () => {
-    const { a, b, clock } = twoProcesses()
+    const { a, b, clock } = twoProcesses(new NoTombstones())
     await b.createTask({ id: 't' })
     const sub = collect(b, 't')
     await sub.live
@@ -119,7 +136,7 @@ describe('a subscription follows one incarnation of a task', () => {
   })
 
   it('ends with onGone("missing") within the check interval when the store lost the task, and with "deleted" when another process deleted it quietly', async () => {
-    const { a, b, store, clock } = twoProcesses()
+    const { a, b, store, clock } = twoProcesses(new NoTombstones())
     await runningTask(b, { id: 'lost' })
     await runningTask(b, { id: 'quiet' })
     const lost = collect(b, 'lost')

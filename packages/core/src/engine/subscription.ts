@@ -17,6 +17,7 @@ import { isTerminalStatus } from '../state-machine.js'
 import type { BroadcastProvider } from '../storage/broadcast-provider.js'
 import type { EventRange } from '../storage/short-term-store.js'
 import type { SeriesFormat, SSEEnvelope, SubscribeFilter, Task, TaskEvent, TaskStatus } from '../types.js'
+import { TASK_DELETED_TYPE } from '../types.js'
 
 export interface SubscriptionHandlers {
   /** Called for each event the filter selects, in index order, exactly once. */
@@ -148,6 +149,10 @@ export class Subscription {
   }
 
   private onLive(event: TaskEvent): void {
+    if (event.type === TASK_DELETED_TYPE) {
+      this.gone('deleted')
+      return
+    }
     if (this.state === 'live') {
       if (event.index < this.stream.nextIndex) {
         // Normally a duplicate; another event where the last delivered one was means a new task.

@@ -21,7 +21,7 @@ import type {
   TaskStatus,
   TransitionPayload,
 } from '../types.js'
-import { STATUS_EVENT_TYPE } from '../types.js'
+import { STATUS_EVENT_TYPE, TASK_DELETED_TYPE } from '../types.js'
 import {
   isValidatedCreateTaskInput,
   validateCreateTaskInput,
@@ -108,7 +108,9 @@ export class TaskEngine {
       options.subscriptionCheckMs ?? 10_000,
       (error) => report(error, { source: 'subscription-check' }),
     )
-    this.ttl = new DeadlineScheduler(this.clock, (taskId) => void this.expireTask(taskId))
+    // A deadline the store also keeps is forgotten there once dealt with here, so that the
+    // store's poll does not handle it a second time.
+    this.ttl = new DeadlineScheduler(this.clock, (taskId) => void this.expireAndForget(taskId))
     this.cleanup = new CleanupScheduler({
       clock: this.clock,
       rules: options.cleanup?.rules ?? [],
@@ -249,7 +251,22 @@ export class TaskEngine {
     const [short, long] = await Promise.all([this.shortTerm.deleteTask(taskId), this.longTerm?.deleteTask(taskId)])
     await this.writer?.taskDeleted(taskId)
     this.subscriptions.endTask(taskId, 'deleted')
+    await this.announceDeletion(taskId)
     return short || long === true
+  }
+
+  /**
+   * Tells the subscribers on other processes. A lost message delays their end only until the
+   * next event or the next subscription check, which find the task gone too.
+   */
+  private async announceDeletion(taskId: string): Promise<void> {
+    const now = this.clock.now()
+    const tombstone: TaskEvent = { id: this.nextId(now), taskId, index: -1, timestamp: now, type: TASK_DELETED_TYPE, level: 'info', data: null }
+    try {
+      await this.broadcast.publish(taskId, tombstone)
+    } catch (error) {
+      this.hooks.reportError(error, { source: 'delete', taskId })
+    }
   }
 
   /** The task as the stores hold it now; one read at a time per task, shared by its callers. */
@@ -336,6 +353,15 @@ export class TaskEngine {
     if (task || !this.longTerm) return { task, events }
     const [archived, archivedEvents] = await Promise.all([this.longTerm.getTask(taskId), this.longTerm.getEvents(taskId)])
     return { task: archived, events: archivedEvents }
+  }
+
+  private async expireAndForget(taskId: string): Promise<void> {
+    if (!(await this.expireTask(taskId))) return
+    try {
+      await this.shortTerm.clearDeadline?.(taskId)
+    } catch (error) {
+      this.hooks.reportError(error, { source: 'ttl', taskId })
+    }
   }
 
   /**
