@@ -12,12 +12,12 @@
 import { taskNotFound } from '../errors.js'
 import { toEnvelope } from '../envelope.js'
 import { FilteredStream, type FilteredEvent } from '../filtered-stream.js'
-import { readLog } from '../read-log.js'
 import { isTerminalStatus } from '../state-machine.js'
 import type { BroadcastProvider } from '../storage/broadcast-provider.js'
 import type { EventRange } from '../storage/short-term-store.js'
 import type { SeriesFormat, SSEEnvelope, SubscribeFilter, Task, TaskEvent, TaskStatus } from '../types.js'
 import { TASK_DELETED_TYPE } from '../types.js'
+import { prepareReplay, type PreparedReplay } from './prepared-replay.js'
 
 export interface SubscriptionHandlers {
   /** Called for each event the filter selects, in index order, exactly once. */
@@ -73,7 +73,8 @@ export class Subscription {
   private buffer: TaskEvent[] = []
   /** `createdAt` of the task this subscription follows, once its log was read. */
   private incarnation: number | undefined
-  private readonly stream: FilteredStream
+  /** Replaced by the replay's own once the log is read; until then live events only wait in `buffer`. */
+  private stream = new FilteredStream()
   private readonly release: () => void
 
   constructor(
@@ -83,15 +84,14 @@ export class Subscription {
     private readonly handlers: SubscriptionHandlers,
     private readonly options: SubscriptionOptions,
     private readonly onClosed: (subscription: Subscription) => void,
+    prepared?: PreparedReplay,
   ) {
-    const collapse = options.collapseSeries !== false && !filter.since
-    this.stream = new FilteredStream(filter, { seriesFormat: options.seriesFormat, trackSeries: collapse })
     this.release = source.broadcast.subscribe(
       taskId,
       (event) => this.onLive(event),
       () => this.catchUp(),
     )
-    void this.replay(collapse)
+    void (prepared ? this.play(prepared, true) : this.replay())
   }
 
   get closed(): boolean {
@@ -106,25 +106,43 @@ export class Subscription {
     this.onClosed(this)
   }
 
-  private async replay(collapse: boolean): Promise<void> {
+  /** Reads the log (after subscribing to the broadcast, so nothing falls between), then plays it. */
+  private async replay(): Promise<void> {
     try {
       const { task, events } = await this.source.loadLog(this.taskId)
       if (this.closed) return
       if (!task) throw taskNotFound(this.taskId)
-      this.incarnation = task.createdAt
-      const { items, truncated } = readLog(this.stream, events, {
-        since: this.filter.since,
-        limit: this.options.limit,
-        collapse,
-      })
-      for (const { item, snapshot } of items) {
+      await this.play(prepareReplay(task, events, this.filter, this.options), false)
+    } catch (error) {
+      this.fail(error)
+    }
+  }
+
+  /**
+   * Delivers the replay, then goes live. A log read before the broadcast subscription
+   * (`readEarly`) may have missed events published in between: they are read from the store
+   * before anything live is delivered.
+   */
+  private async play(prepared: PreparedReplay, readEarly: boolean): Promise<void> {
+    try {
+      this.incarnation = prepared.task.createdAt
+      this.stream = prepared.stream
+      for (const { item, snapshot } of prepared.items) {
         this.emit(item, snapshot)
         if (this.closed) return
       }
-      if (truncated) return this.end(() => this.handlers.onLimit?.())
+      if (prepared.truncated) return this.end(() => this.handlers.onLimit?.())
       if (this.stream.doneStatus) return this.finish(this.stream.doneStatus)
-      if (isTerminalStatus(task.status)) return await this.finishTerminal(task.status)
+      if (isTerminalStatus(prepared.task.status)) return await this.finishTerminal(prepared.task.status)
       this.state = 'filling'
+      if (readEarly) {
+        const missed = await this.readFrom(this.stream.nextIndex)
+        if (!missed) return
+        for (const event of missed) {
+          if (this.closed) return
+          this.deliver(event)
+        }
+      }
       await this.drain()
     } catch (error) {
       this.fail(error)

@@ -34,6 +34,7 @@ import { LongTermWriter, type LongTermWriterOptions } from './long-term-writer.j
 import { createIdFactory } from '../ids.js'
 import { SharedDeadlinePoller } from './shared-deadline-poller.js'
 import { storeHealth, type EngineHealth } from './store-health.js'
+import { prepareReplay } from './prepared-replay.js'
 import { SubscriptionRegistry } from './subscription-registry.js'
 import { Subscription, type SubscriptionOptions, type SubscriptionHandlers, type SubscriptionSource } from './subscription.js'
 
@@ -59,6 +60,18 @@ export interface TaskEngineOptions {
    * another process, or lost with the store. @defaultValue 10_000
    */
   subscriptionCheckMs?: number
+}
+
+/** A subscription whose log is read and cursor checked (`TaskEngine.prepareSubscription`). */
+export interface PreparedSubscription {
+  /** The task as read for it. */
+  readonly task: Task
+  /** Events the replay will deliver (after the cursor, within `limit`). */
+  readonly replayLength: number
+  /** `limit` cuts the replay short: the subscription will end with `onLimit`. */
+  readonly truncated: boolean
+  /** Streams the replay then live events to `handlers`, once; returns the unsubscribe function. */
+  start(handlers: SubscriptionHandlers): () => void
 }
 
 export interface GetEventsOptions {
@@ -239,6 +252,46 @@ export class TaskEngine {
     return () => subscription.close()
   }
 
+  /**
+   * Reads the task's log for one reader and checks its cursor, before any stream starts (so a
+   * server can still answer an unknown `since.id` with 400), and returns what `start` streams:
+   * the replay as prepared, then live events. `task`, when the caller already read it, spares
+   * a read. The log is read before the broadcast subscription; what was published in between
+   * is read from the store before anything live is delivered.
+   * @throws TaskcastError `TASK_NOT_FOUND`, `VALIDATION_ERROR`
+   */
+  async prepareSubscription(
+    taskId: string,
+    filter: SubscribeFilter,
+    options: SubscriptionOptions & { task?: Task } = {},
+  ): Promise<PreparedSubscription> {
+    const { task: known, ...subscriptionOptions } = options
+    const { task, events } = known ? { task: known, events: await this.eventsOf(taskId) } : await this.loadLog(taskId)
+    if (!task) throw taskNotFound(taskId)
+    const replay = prepareReplay(task, events, filter, subscriptionOptions)
+    let started = false
+    return {
+      task,
+      replayLength: replay.items.length,
+      truncated: replay.truncated,
+      start: (handlers) => {
+        if (started) throw new TaskcastError('INTERNAL', 'a prepared subscription starts once')
+        started = true
+        const subscription = new Subscription(
+          this.subscriptionSource,
+          taskId,
+          filter,
+          handlers,
+          subscriptionOptions,
+          this.forgetSubscription,
+          replay,
+        )
+        if (!subscription.closed) this.subscriptions.add(subscription)
+        return () => subscription.close()
+      },
+    }
+  }
+
   /** Live subscriptions held by this engine. */
   get subscriptionCount(): number {
     return this.subscriptions.size
@@ -346,6 +399,13 @@ export class TaskEngine {
     }
     this.writer?.saveEvents(events)
     if (this.hooks.has('onEventPublished')) for (const event of events) this.hooks.emit('onEventPublished', event)
+  }
+
+  /** The log of a task known to exist: the live one, or the archived one once the live one is gone. */
+  private async eventsOf(taskId: string): Promise<TaskEvent[]> {
+    const events = await this.shortTerm.getEvents(taskId)
+    if (events.length > 0 || !this.longTerm) return events
+    return this.longTerm.getEvents(taskId)
   }
 
   private async loadLog(taskId: string): Promise<{ task: Task | null; events: TaskEvent[] }> {

@@ -43,14 +43,13 @@ export function registerSseRoute(app: TaskcastHono, ctx: RouteContext): void {
     const lastEventId = c.req.header('Last-Event-ID')?.trim()
     if (lastEventId) filter.since = { ...filter.since, id: lastEventId }
 
-    const task = c.get('task')
-    if (filter.since?.id !== undefined) {
-      // Throws VALIDATION_ERROR for an id that is not in the log; after the headers it could only end the stream.
-      const { wrap: _wrap, ...selection } = filter
-      const next = await ctx.engine.getEvents(taskId, { filter: selection, limit: 1 })
-      // An EventSource reconnects for ever unless answered 204: a finished task with nothing
-      // after its last event has nothing more to say to it.
-      if (lastEventId && next.length === 0 && isTerminalStatus(task.status)) return c.body(null, 204)
+    // The log is read once, here: an unknown since.id is a VALIDATION_ERROR while a JSON answer
+    // can still say so; after the headers it could only end the stream.
+    const prepared = await ctx.engine.prepareSubscription(taskId, filter, { seriesFormat, limit, task: c.get('task') })
+    // An EventSource reconnects for ever unless answered 204: a finished task with nothing
+    // after its last event has nothing more to say to it.
+    if (lastEventId && prepared.replayLength === 0 && !prepared.truncated && isTerminalStatus(prepared.task.status)) {
+      return c.body(null, 204)
     }
 
     c.header('X-Accel-Buffering', 'no')
@@ -58,7 +57,7 @@ export function registerSseRoute(app: TaskcastHono, ctx: RouteContext): void {
       // Hono answers HEAD with the GET handler and drops the body unread: a stream would never end.
       return c.body(null, 200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' })
     }
-    const request: StreamRequest = { taskId, filter, seriesFormat, limit, expiresAt: getAuth(c).expiresAt, disconnected }
+    const request: StreamRequest = { taskId, filter, prepared, expiresAt: getAuth(c).expiresAt, disconnected }
     if (node) return streamToNode(ctx, c, node, request)
     return streamSSE(c, (stream) => {
       const transport = new WebSseTransport(stream)

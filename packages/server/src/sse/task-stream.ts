@@ -4,7 +4,7 @@
 import {
   TaskcastError,
   type GoneReason,
-  type SeriesFormat,
+  type PreparedSubscription,
   type SSEEnvelope,
   type SubscribeFilter,
   type SubscriptionHandlers,
@@ -22,8 +22,8 @@ import type { SseTransport } from './sse-transport.js'
 export interface StreamRequest {
   taskId: string
   filter: SubscribeFilter
-  seriesFormat?: SeriesFormat
-  limit?: number
+  /** The log as read and checked for this request; started once the connection is open. */
+  prepared: PreparedSubscription
   /** When the caller's credential expires (ms since epoch). */
   expiresAt?: number
   /** Web runtimes: aborts when the client disconnects, also before the response started. */
@@ -77,10 +77,7 @@ export class TaskStream implements SubscriptionHandlers, SseConnectionOwner {
     }
 
     if (this.connection.isOpen) {
-      this.unsubscribe = this.engine.subscribe(taskId, request.filter, this, {
-        seriesFormat: request.seriesFormat,
-        limit: request.limit,
-      })
+      this.unsubscribe = request.prepared.start(this)
       // The client may have gone while subscribing.
       if (!this.connection.isOpen) this.unsubscribe()
     }
