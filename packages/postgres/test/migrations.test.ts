@@ -1,9 +1,52 @@
-// Migrations against the real server: applied once, idempotent, safe when run concurrently.
+// Migrations: one numbered .sql file each, released ones frozen; against the real server,
+// applied once, idempotent, safe when run concurrently.
+import { createHash } from 'node:crypto'
+import { readdirSync, readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 import { TaskcastError } from '@taskcast/core'
 import type pg from 'pg'
-import { afterAll, afterEach, beforeAll, expect, test } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
 import { MIGRATIONS, PostgresLongTermStore, runMigrations } from '../src/index.js'
+import { migrationFile, renderMigration } from '../src/migrations/migration.js'
 import { createPool, describePostgres, dropSchema, makeTask, POSTGRES_URL, randomName } from './postgres.js'
+
+describe('migration files', () => {
+  const dir = fileURLToPath(new URL('../src/migrations/', import.meta.url))
+
+  test('are the numbered .sql files of src/migrations, each listed once, versions 1..n in order', () => {
+    const files = readdirSync(dir).filter((file) => file.endsWith('.sql'))
+    expect(MIGRATIONS.map(migrationFile)).toEqual(files.sort())
+    expect(MIGRATIONS.map((m) => m.version)).toEqual(MIGRATIONS.map((_, i) => i + 1))
+    for (const migration of MIGRATIONS) {
+      expect(migration.sql, migrationFile(migration)).toBe(readFileSync(`${dir}${migrationFile(migration)}`, 'utf8'))
+    }
+  })
+
+  test('use only the schema and prefix placeholders, always inside double quotes', () => {
+    for (const migration of MIGRATIONS) {
+      const placeholders = [...migration.sql.matchAll(/(.)\{\{([^}]*)\}\}/g)]
+      expect(placeholders.length, migrationFile(migration)).toBeGreaterThan(0)
+      for (const [, before, name] of placeholders) {
+        expect(before, `${migrationFile(migration)}: {{${name}}}`).toBe('"')
+        expect(['schema', 'prefix']).toContain(name)
+      }
+      expect(renderMigration(migration, 'sch', 'pre_')).not.toMatch(/\{\{|\}\}/)
+    }
+  })
+
+  test('released migrations keep their statements (comments and layout may change)', () => {
+    // Databases record only version and name, so a changed statement would silently differ
+    // between databases migrated before and after it. Add a new migration instead.
+    const released: Record<number, string> = {
+      1: 'c5cf3c80b08c64f15b8fe19a05b0504a97117a2fa799ebf2f2bd59ba32e9885c',
+    }
+    const statements = (sql: string) => sql.replace(/--[^\n]*/g, '').replace(/\s+/g, ' ').trim()
+    for (const migration of MIGRATIONS) {
+      const digest = createHash('sha256').update(statements(migration.sql)).digest('hex')
+      if (released[migration.version] !== undefined) expect(digest, migrationFile(migration)).toBe(released[migration.version])
+    }
+  })
+})
 
 describePostgres('runMigrations', () => {
   let admin: pg.Pool

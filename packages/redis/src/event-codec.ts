@@ -3,9 +3,27 @@
 import { TaskcastError, type EventDraft, type TaskEvent } from '@taskcast/core'
 import { isPlainObject } from '@taskcast/core/internal'
 
-/** Arguments per draft (see src/commands/includes/append-event.lua). */
-export const DRAFT_STRIDE = 9
+/**
+ * The script arguments of one draft, in the order includes/append-event.lua reads them
+ * (ARGV[base] .. ARGV[base + DRAFT_STRIDE - 1]). Values a draft does not use are ''.
+ */
+export type DraftArgs = [
+  fields: string,
+  data: string,
+  eventId: string,
+  seriesKind: '' | 'a' | 'l',
+  seriesId: string,
+  accField: string,
+  accPre: string,
+  accContent: string,
+  accPost: string,
+]
 
+/**
+ * Arguments per draft: the one definition of the stride. The scripts get it as the Lua
+ * constant `DRAFT_STRIDE`, prepended by src/commands/index.ts; the type ties it to DraftArgs.
+ */
+export const DRAFT_STRIDE: DraftArgs['length'] = 9
 
 /** The JSON of a string without its surrounding quotes: such contents concatenate like the strings. */
 function jsonStringContent(text: string): string {
@@ -46,7 +64,7 @@ export function joinAroundField(pre: string, content: string, post: string): unk
 
 export interface EncodedDraft {
   /** The DRAFT_STRIDE script arguments. */
-  args: string[]
+  args: DraftArgs
   /** The event as the store keeps it, without its index yet. */
   event: Omit<TaskEvent, 'index'>
 }

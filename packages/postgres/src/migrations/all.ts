@@ -1,6 +1,7 @@
-// The list of migrations, in the order they apply. Add a file per migration and append it here.
-import { migration0001 } from './0001-init.js'
-import type { Migration } from './migration.js'
+// The list of migrations, in the order they apply: one numbered file each, `NNNN-<name>.sql`.
+// Add the file, import it here and append it; never edit or renumber a released one.
+import init from './0001-init.sql?raw'
+import { migrationFromFile, type Migration } from './migration.js'
 
 /** All schema migrations of the store, ascending by version. */
-export const MIGRATIONS: readonly Migration[] = Object.freeze([migration0001])
+export const MIGRATIONS: readonly Migration[] = Object.freeze([migrationFromFile('0001-init.sql', init)])

@@ -7,13 +7,14 @@
 
       ARGV[1] retention in ms (0: none)
       ARGV[2] n: number of drafts
-      ARGV[3 ..] n drafts of 9 values each (see includes/append-event)
+      ARGV[3 ..] n drafts of DRAFT_STRIDE values each (see includes/append-event)
 
     Output:
       index of the first appended event (>= 0; the others follow it)
       -1 task not found
       -2 task not running (nothing stored)
 
+    Constants: DRAFT_STRIDE (src/event-codec.ts, prepended by src/commands/index.ts)
     Includes: apply-ttl, append-event
 ]]
 local status = redis.call('HGET', KEYS[1], 'status')
@@ -27,7 +28,7 @@ end
 local count = tonumber(ARGV[2])
 local first = tonumber(redis.call('HGET', KEYS[1], '@next') or '0')
 for i = 0, count - 1 do
-  appendEvent(first + i, 3 + i * 9)
+  appendEvent(first + i, 3 + i * DRAFT_STRIDE)
 end
 if count > 0 then
   redis.call('HSET', KEYS[1], '@next', first + count)

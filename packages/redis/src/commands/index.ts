@@ -1,6 +1,7 @@
 // The Lua scripts, registered once per connection with ioredis `defineCommand`: ioredis
 // sends EVALSHA and falls back to EVAL when the server answers NOSCRIPT.
 import type { RedisClient } from '../connection.js'
+import { DRAFT_STRIDE } from '../event-codec.js'
 import appendEvents from './append-events-4.lua'
 import createTask from './create-task-4.lua'
 import deleteEvents from './delete-events-4.lua'
@@ -46,6 +47,17 @@ export const SCRIPTS: Record<keyof TaskcastScripts, ScriptDefinition> = {
   taskcastOutboxClaim: { file: 'outbox-claim-1.lua', includes: [], source: outboxClaim },
 }
 
+/**
+ * Constants the scripts share with the TypeScript side, defined there once and prepended
+ * to every script as Lua locals (the headers name them; the files never repeat the values).
+ */
+export const SCRIPT_CONSTANTS = `local DRAFT_STRIDE = ${DRAFT_STRIDE}`
+
+/** The Lua a script is registered with: the constants, its includes, then its own file. */
+export function scriptLua(script: ScriptDefinition): string {
+  return [SCRIPT_CONSTANTS, ...script.includes, script.source].join('\n')
+}
+
 /** The number of keys a script takes, read from its file name. */
 export function numberOfKeys(file: string): number {
   const match = /-(\d+)\.lua$/.exec(file)
@@ -58,7 +70,7 @@ export function defineScripts(client: RedisClient): RedisClient & TaskcastScript
   for (const [name, script] of Object.entries(SCRIPTS)) {
     client.defineCommand(name, {
       numberOfKeys: numberOfKeys(script.file),
-      lua: [...script.includes, script.source].join('\n'),
+      lua: scriptLua(script),
     })
   }
   return client as RedisClient & TaskcastScripts

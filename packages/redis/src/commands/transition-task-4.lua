@@ -10,13 +10,14 @@
       ARGV[4 .. 3 + 2s] field, JSON value pairs
       ARGV[4 + 2s] d: number of fields to remove (patch fields set to undefined)
       ARGV[5 + 2s .. 4 + 2s + d] field names
-      ARGV[5 + 2s + d ..] the status event draft (9 values, see includes/append-event)
+      ARGV[5 + 2s + d ..] the status event draft (DRAFT_STRIDE values, see includes/append-event)
 
     Output:
       { index of the status event, task hash as field, value, field, value, ... }
       -1 task not found
       -3 the status differs from the expected one (nothing changed)
 
+    Constants: DRAFT_STRIDE (src/event-codec.ts, prepended by src/commands/index.ts)
     Includes: apply-ttl, append-event
 ]]
 local status = redis.call('HGET', KEYS[1], 'status')

@@ -2,7 +2,7 @@
 export { createWebhookDispatcher, DEFAULT_MAX_PENDING_PER_QUEUE } from './create-webhook-dispatcher.js'
 export type { WebhookDispatcher, WebhookDispatcherOptions } from './create-webhook-dispatcher.js'
 export { assertWebhookUrlAllowed } from './assert-webhook-url-allowed.js'
-export { classifyIp, isPublicIp } from './ip-ranges.js'
+export { classifyIp } from './ip-ranges.js'
 export type { AddressClass } from './ip-ranges.js'
 export { DEFAULT_RETRY, PER_TASK_RETRY_LIMITS, resolveRetry, retryDelay } from './retry-policy.js'
 export type { ResolvedRetry } from './retry-policy.js'

@@ -108,8 +108,3 @@ export function classifyIp(address: string): AddressClass | undefined {
   if (isIPv6(bare)) return classifyV6(v6Bytes(bare.toLowerCase()))
   return undefined
 }
-
-/** Whether `address` is a public unicast IP address. */
-export function isPublicIp(address: string): boolean {
-  return classifyIp(address) === 'public'
-}

@@ -1,6 +1,7 @@
 --[[
   appendEvent(index, base): stores one event draft with the given index and maintains the
-  state of its series. The draft is read from ARGV[base .. base + 8] (DRAFT_STRIDE = 9):
+  state of its series. The draft is DRAFT_STRIDE values, ARGV[base .. base + DRAFT_STRIDE - 1],
+  in the order of DraftArgs in src/event-codec.ts, which encodes them:
 
     ARGV[base]     the draft's JSON without 'data', 'index' and 'superseded' (an object)
     ARGV[base + 1] the JSON of 'data'; '' when the draft has no data. Unused for 'a'.

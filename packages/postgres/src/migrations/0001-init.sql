@@ -1,7 +1,7 @@
-// Migration 1: the tasks and events tables.
-import type { Migration } from './migration.js'
+-- Migration 0001: the tasks and events tables.
+-- The schema and table prefix placeholders are replaced by validated identifiers
+-- (renderMigration in migration.ts) and appear only inside double quotes.
 
-const sql = /* sql */ `
 -- One row per task. The whole task is kept as jsonb; a few fields are copied into columns
 -- for operators who query the archive directly.
 CREATE TABLE "{{schema}}"."{{prefix}}tasks" (
@@ -36,6 +36,3 @@ CREATE TABLE "{{schema}}"."{{prefix}}events" (
 CREATE UNIQUE INDEX "{{prefix}}events_series_key"
   ON "{{schema}}"."{{prefix}}events" (task_id, series_id)
   WHERE series_mode IN ('accumulate', 'latest');
-`
-
-export const migration0001: Migration = { version: 1, name: 'init', sql }
