@@ -481,3 +481,50 @@ function parseSse(text: string): SseFrame[] {
     })
     .filter((frame) => frame.event === 'taskcast.event')
 }
+
+describe('reads per SSE connect', () => {
+  /** A memory store that counts what is read from it. */
+  class CountingStore extends MemoryShortTermStore {
+    taskReads = 0
+    logReads = 0
+    rangeReads = 0
+    override async getTask(taskId: string) {
+      this.taskReads++
+      return super.getTask(taskId)
+    }
+    override async getEvents(taskId: string, range?: { fromIndex?: number; toIndex?: number }) {
+      if (range) this.rangeReads++
+      else this.logReads++
+      return super.getEvents(taskId, range)
+    }
+    reset(): void {
+      this.taskReads = this.logReads = this.rangeReads = 0
+    }
+  }
+
+  it('reads the task once and the log once (plus one range read to join live), also for a resume by id', async () => {
+    const store = new CountingStore()
+    const { url, engine } = await start({}, undefined, store)
+    await engine.createTask({ id: 't' })
+    await engine.transitionTask('t', 'running')
+    await engine.publishEvents('t', Array.from({ length: 50 }, (_, i) => ({ type: 'a', data: i })))
+    const [tenth] = await engine.getEvents('t', { filter: { since: { index: 9 } }, limit: 1 })
+
+    store.reset()
+    const fresh = await open(`${url}/tasks/t/events`)
+    expect(JSON.parse((await fresh.nextEvent())!.data!).rawIndex).toBe(0)
+    const resumed = await open(`${url}/tasks/t/events?since.id=${tenth!.id}`)
+    expect(JSON.parse((await resumed.nextEvent())!.data!).rawIndex).toBe(11)
+    await waitFor(() => engine.subscriptionCount === 2, 'two subscriptions')
+    expect([store.taskReads, store.logReads, store.rangeReads]).toEqual([2, 2, 2])
+
+    store.reset()
+    await engine.transitionTask('t', 'completed')
+    await Promise.all([fresh.readUntilDone(), resumed.readUntilDone()])
+    store.reset()
+    const finished = await open(`${url}/tasks/t/events?since.id=${tenth!.id}`)
+    await finished.readUntilDone()
+    // A finished task needs no live part: one task read, one log read.
+    expect([store.taskReads, store.logReads, store.rangeReads]).toEqual([1, 1, 0])
+  })
+})
