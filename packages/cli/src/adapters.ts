@@ -9,6 +9,7 @@ import {
   type LongTermStore,
   type ShortTermStore,
 } from '@taskcast/core'
+import { adapterOptionError } from './config/config-error.js'
 import type { ResolvedConfig } from './config/config-types.js'
 import { errorText } from './error-text.js'
 import type { Logger } from './logger.js'
@@ -38,27 +39,41 @@ export function describeAdapters(config: AdapterConfig): { broadcast: string; sh
   }
 }
 
+/** An adapter built but not yet known to answer, with the check that proves it does. */
+interface Built<T> {
+  adapter: T
+  check?: () => Promise<void>
+}
+
+type Closable = { close(): Promise<void> }
+
 /**
  * Opens the adapters and checks that each one answers (Redis: a PING and the pub/sub
  * connection; PostgreSQL: the migrations when `autoMigrate`, else a `SELECT 1`).
  *
- * @throws TaskcastError `STORE_UNAVAILABLE` naming the key and the address that did not answer,
- * or `INTERNAL` when migrations fail. Nothing stays open after a throw.
+ * Every adapter is built before any is waited for: each checks its own options when it is
+ * constructed (`keyPrefix`, `schema`, `tablePrefix`…), so a bad option fails the start at once,
+ * whether or not the stores answer.
+ *
+ * @throws TaskcastError `VALIDATION_ERROR` naming the config key of an option an adapter refused,
+ * `STORE_UNAVAILABLE` naming the key and the address that did not answer, or `INTERNAL` when
+ * migrations fail. Nothing stays open after a throw.
  */
 export async function openAdapters(config: AdapterConfig, logger: Logger): Promise<Adapters> {
-  const opened: { close(): Promise<void> }[] = []
+  const opened: Closable[] = []
   const closeAll = async () => {
     await Promise.allSettled(opened.reverse().map((adapter) => adapter.close()))
   }
   try {
-    const shortTermStore = await openShortTerm(config.shortTerm, opened)
+    const shortTerm = await buildShortTerm(config.shortTerm, opened)
     const probed = config.shortTerm.provider === 'redis' ? config.shortTerm.url : undefined
-    const broadcast = await openBroadcast(config.broadcast, probed, opened, logger)
-    const longTermStore = await openLongTerm(config.longTerm, opened, logger)
+    const broadcast = await buildBroadcast(config.broadcast, probed, opened, logger)
+    const longTerm = await buildLongTerm(config.longTerm, opened, logger)
+    for (const built of [shortTerm, broadcast, longTerm]) await built.check?.()
     return {
-      broadcast,
-      shortTermStore,
-      ...(longTermStore && { longTermStore }),
+      broadcast: broadcast.adapter,
+      shortTermStore: shortTerm.adapter,
+      ...(longTerm.adapter && { longTermStore: longTerm.adapter }),
       close: closeAll,
     }
   } catch (error) {
@@ -67,72 +82,81 @@ export async function openAdapters(config: AdapterConfig, logger: Logger): Promi
   }
 }
 
-async function openShortTerm(config: AdapterConfig['shortTerm'], opened: { close(): Promise<void> }[]): Promise<ShortTermStore> {
-  if (config.provider === 'memory') return new MemoryShortTermStore()
-  const { RedisShortTermStore } = await import('@taskcast/redis')
-  const store = new RedisShortTermStore({
-    url: config.url,
-    ...(config.keyPrefix !== undefined && { keyPrefix: config.keyPrefix }),
-    ...(config.retentionSeconds !== undefined && { retentionSeconds: config.retentionSeconds }),
-  })
-  opened.push(store)
-  await reachable(store.ping(), 'Redis', config.url, 'adapters.shortTerm.url')
-  return store
+/**
+ * Constructs an adapter. An option it refuses (`VALIDATION_ERROR` with `details.field`) becomes
+ * the one-line error of the config key it came from: `adapters.shortTerm.keyPrefix: <the adapter's words>`.
+ */
+function construct<T>(at: string, create: () => T): T {
+  try {
+    return create()
+  } catch (error) {
+    throw adapterOptionError(error, at)
+  }
 }
 
-async function openBroadcast(
+async function buildShortTerm(config: AdapterConfig['shortTerm'], opened: Closable[]): Promise<Built<ShortTermStore>> {
+  if (config.provider === 'memory') return { adapter: new MemoryShortTermStore() }
+  const { RedisShortTermStore } = await import('@taskcast/redis')
+  const { provider: _, ...options } = config
+  const store = construct('adapters.shortTerm', () => new RedisShortTermStore(options))
+  opened.push(store)
+  return { adapter: store, check: () => reachable(store.ping(), 'Redis', config.url, 'adapters.shortTerm.url') }
+}
+
+async function buildBroadcast(
   config: AdapterConfig['broadcast'],
   probedRedisUrl: string | undefined,
-  opened: { close(): Promise<void> }[],
+  opened: Closable[],
   logger: Logger,
-): Promise<BroadcastProvider> {
-  if (config.provider === 'memory') return new MemoryBroadcastProvider()
+): Promise<Built<BroadcastProvider>> {
+  if (config.provider === 'memory') return { adapter: new MemoryBroadcastProvider() }
   const { RedisBroadcastProvider, RedisShortTermStore } = await import('@taskcast/redis')
-  if (config.url !== probedRedisUrl) {
-    // The provider's own readiness waits for a reconnect forever; a one-off PING fails at once
-    // with the reason (refused, DNS, auth…), which is what the error line should say.
-    const probe = new RedisShortTermStore({ url: config.url })
-    try {
-      await reachable(probe.ping(), 'Redis', config.url, 'adapters.broadcast.url')
-    } finally {
-      await probe.close()
-    }
-  }
-  const broadcast = new RedisBroadcastProvider({
-    url: config.url,
-    ...(config.keyPrefix !== undefined && { keyPrefix: config.keyPrefix }),
-  })
+  const { provider: _, ...options } = config
+  const broadcast = construct('adapters.broadcast', () => new RedisBroadcastProvider(options))
   broadcast.onError = (error) => logger.error('redis broadcast error', { error: errorText(error) })
   broadcast.onHandlerError = (error) => logger.error('broadcast handler failed', { error: errorText(error) })
   opened.push(broadcast)
-  await reachable(broadcast.ready(), 'Redis', config.url, 'adapters.broadcast.url')
-  return broadcast
+  const check = async () => {
+    if (config.url !== probedRedisUrl) {
+      // The provider's own readiness waits for a reconnect forever; a one-off PING fails at once
+      // with the reason (refused, DNS, auth…), which is what the error line should say.
+      const probe = new RedisShortTermStore({ url: config.url })
+      try {
+        await reachable(probe.ping(), 'Redis', config.url, 'adapters.broadcast.url')
+      } finally {
+        await probe.close()
+      }
+    }
+    await reachable(broadcast.ready(), 'Redis', config.url, 'adapters.broadcast.url')
+  }
+  return { adapter: broadcast, check }
 }
 
-async function openLongTerm(
+async function buildLongTerm(
   config: AdapterConfig['longTerm'],
-  opened: { close(): Promise<void> }[],
+  opened: Closable[],
   logger: Logger,
-): Promise<LongTermStore | undefined> {
-  if (config.provider === 'none') return undefined
-  if (config.provider === 'memory') return new MemoryLongTermStore()
+): Promise<Built<LongTermStore | undefined>> {
+  if (config.provider === 'none') return { adapter: undefined }
+  if (config.provider === 'memory') return { adapter: new MemoryLongTermStore() }
   const { PostgresLongTermStore } = await import('@taskcast/postgres')
-  const store = new PostgresLongTermStore({
-    url: config.url,
-    ...(config.schema !== undefined && { schema: config.schema }),
-    ...(config.tablePrefix !== undefined && { tablePrefix: config.tablePrefix }),
-    connectionTimeoutMillis: REACHABLE_TIMEOUT_MS,
-  })
+  const { provider: _, autoMigrate, ...options } = config
+  const store = construct(
+    'adapters.longTerm',
+    () => new PostgresLongTermStore({ ...options, connectionTimeoutMillis: REACHABLE_TIMEOUT_MS }),
+  )
   opened.push(store)
-  if (!config.autoMigrate) {
-    await reachable(store.ping(), 'PostgreSQL', config.url, 'adapters.longTerm.url')
-    return store
+  const check = async () => {
+    if (!autoMigrate) {
+      await reachable(store.ping(), 'PostgreSQL', config.url, 'adapters.longTerm.url')
+      return
+    }
+    const applied = await reachable(store.migrate(), 'PostgreSQL', config.url, 'adapters.longTerm.url')
+    if (applied.length > 0) {
+      logger.info('applied PostgreSQL migrations', { migrations: applied.map((m) => `${m.version}-${m.name}`).join(',') })
+    }
   }
-  const applied = await reachable(store.migrate(), 'PostgreSQL', config.url, 'adapters.longTerm.url')
-  if (applied.length > 0) {
-    logger.info('applied PostgreSQL migrations', { migrations: applied.map((m) => `${m.version}-${m.name}`).join(',') })
-  }
-  return store
+  return { adapter: store, check }
 }
 
 /** Waits for `check`, turning a failure or a timeout into one line with the address and the key. */

@@ -3,10 +3,10 @@
 // runs (a bad argument, a bad config, an unreachable store) is one line on stderr and exit code 1.
 import { TaskcastError } from '@taskcast/core'
 import { Command, Option } from 'commander'
-import { LOG_FORMATS, LOG_LEVELS } from './config/config-schema.js'
 import { ENV_VARIABLES } from './config/env-config.js'
 import { DEFAULT_HOST, DEFAULT_PORT } from './config/resolve-config.js'
 import { errorText } from './error-text.js'
+import { LOG_FORMATS, LOG_LEVELS } from './logger.js'
 import { VERSION } from './version.js'
 
 /** The one line every failure prints. */

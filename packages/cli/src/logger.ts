@@ -1,5 +1,11 @@
 // A levelled line logger: human-readable text, or one JSON object per line for log collectors.
-import type { LogFormat, LogLevel } from './config/config-types.js'
+
+/** The logger's levels, least severe first (the CLI's own: not core's event `LEVELS`). */
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const
+export const LOG_FORMATS = ['text', 'json'] as const
+
+export type LogLevel = (typeof LOG_LEVELS)[number]
+export type LogFormat = (typeof LOG_FORMATS)[number]
 
 export type LogFields = Record<string, unknown>
 
@@ -23,7 +29,6 @@ export interface LoggerOptions {
   now?: () => Date
 }
 
-const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 }
 
 /**
  * Creates a logger. Text lines read `2025-01-01T12:00:00.000Z INFO  message key=value`;
@@ -40,10 +45,10 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const format = options.format ?? 'text'
   const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`))
   const now = options.now ?? (() => new Date())
-  const threshold = RANK[level]
+  const threshold = LOG_LEVELS.indexOf(level)
 
   const log = (at: LogLevel, message: string, fields: LogFields = {}): void => {
-    if (RANK[at] < threshold) return
+    if (LOG_LEVELS.indexOf(at) < threshold) return
     const time = now().toISOString()
     if (format === 'json') {
       write(JSON.stringify({ time, level: at, msg: message, ...serialisable(fields) }))
@@ -61,7 +66,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     info: (message, fields) => log('info', message, fields),
     warn: (message, fields) => log('warn', message, fields),
     error: (message, fields) => log('error', message, fields),
-    isEnabled: (at) => RANK[at] >= threshold,
+    isEnabled: (at) => LOG_LEVELS.indexOf(at) >= threshold,
   }
 }
 

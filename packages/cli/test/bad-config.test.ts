@@ -97,6 +97,29 @@ const cases: Case[] = [
     files: { 'taskcast.config.yaml': 'adapters:\n  broadcast:\n    keyPrefix: "app:"\n' },
     stderr: 'adapters.broadcast.keyPrefix is only used with provider redis (the provider is memory)',
   },
+  // Adapter options: the adapter checks them as it is built, before any store is contacted (the
+  // URLs below answer nothing), and the line names the key before the adapter's words.
+  {
+    name: 'a Redis key prefix with braces (checked by @taskcast/redis)',
+    files: { 'taskcast.config.yaml': 'adapters:\n  shortTerm:\n    provider: redis\n    url: redis://127.0.0.1:1\n    keyPrefix: "app{1}:"\n' },
+    stderr: 'adapters.shortTerm.keyPrefix: keyPrefix must not contain braces: "app{1}:"',
+  },
+  {
+    name: 'a Redis channel prefix with braces (checked by @taskcast/redis)',
+    files: { 'taskcast.config.yaml': 'adapters:\n  broadcast: { provider: redis, url: "redis://127.0.0.1:1", keyPrefix: "{app}" }\n' },
+    stderr: 'adapters.broadcast.keyPrefix: keyPrefix must not contain braces: "{app}"',
+  },
+  {
+    name: 'a PostgreSQL schema that is no plain identifier, with Redis unreachable too (checked by @taskcast/postgres)',
+    files: { 'taskcast.config.yaml': 'adapters:\n  longTerm:\n    provider: postgres\n    url: postgres://postgres@127.0.0.1:1/test\n    schema: "x;drop"\n' },
+    env: { TASKCAST_REDIS_URL: 'redis://127.0.0.1:1' },
+    stderr: 'adapters.longTerm.schema: schema must match /^[a-z_][a-z0-9_]*$/ and be at most 63 characters',
+  },
+  {
+    name: 'a PostgreSQL table prefix too long for the names built from it (checked by @taskcast/postgres)',
+    files: { 'taskcast.config.yaml': `adapters:\n  longTerm:\n    provider: postgres\n    url: postgres://postgres@127.0.0.1:1/test\n    tablePrefix: ${'x'.repeat(47)}\n` },
+    stderr: 'adapters.longTerm.tablePrefix: tablePrefix must match /^[a-z_][a-z0-9_]*$/ and be at most 46 characters',
+  },
   {
     name: 'a URL with the wrong scheme',
     files: { 'taskcast.config.yaml': 'adapters:\n  longTerm:\n    provider: postgres\n    url: mysql://db/taskcast\n' },
@@ -187,6 +210,25 @@ describe('a bad start exits 1 with one line', () => {
     expect(result.stderr).toBe(`taskcast: ${stderr}\n`)
     expect(result.code).toBe(1)
     expect(result.stdout).not.toContain('listening on')
+  })
+
+  it.each([
+    {
+      name: 'names the flag when --schema gave the value the store refuses',
+      args: ['--schema', 'Public'],
+      stderr: 'taskcast: --schema: schema must match /^[a-z_][a-z0-9_]*$/ and be at most 63 characters\n',
+    },
+    {
+      name: 'names the key when the config file gave it',
+      files: { 'taskcast.config.yaml': 'adapters:\n  longTerm: { provider: postgres, tablePrefix: task-cast_ }\n' },
+      args: [],
+      stderr: 'taskcast: adapters.longTerm.tablePrefix: tablePrefix must match /^[a-z_][a-z0-9_]*$/ and be at most 46 characters\n',
+    },
+  ])('`taskcast migrate` $name', async ({ files, args, stderr }) => {
+    const dir = await tempProject(files)
+    const result = await runTaskcast({ cwd: dir, args: ['migrate', '--url', 'postgres://postgres@127.0.0.1:1/test', ...args] })
+    expect(result.stderr).toBe(stderr)
+    expect(result.code).toBe(1)
   })
 
   it('names the address when the port is taken', async () => {

@@ -15,18 +15,24 @@ export interface TableNames {
   migrations: string
 }
 
-/** @throws TaskcastError `VALIDATION_ERROR` when `value` is not a plain lower-case identifier. */
-export function assertIdentifier(value: string, option: string, maxLength = MAX_IDENTIFIER_LENGTH): void {
-  if (!IDENTIFIER.test(value) || value.length > maxLength) {
+/**
+ * @param field the option `value` came from (`schema`, `tablePrefix`), named in the message and in `details.field`.
+ * @throws TaskcastError `VALIDATION_ERROR` when `value` is not a plain lower-case identifier.
+ */
+export function assertIdentifier(value: string, field: string, maxLength = MAX_IDENTIFIER_LENGTH): void {
+  if (typeof value !== 'string' || !IDENTIFIER.test(value) || value.length > maxLength) {
     throw new TaskcastError(
       'VALIDATION_ERROR',
-      `${option} must match ${String(IDENTIFIER)} and be at most ${maxLength} characters`,
-      { details: { option, value } },
+      `${field} must match ${String(IDENTIFIER)} and be at most ${maxLength} characters`,
+      { details: { field, value } },
     )
   }
 }
 
-/** Validates `schema` and `tablePrefix`, then returns the quoted names built from them. */
+/**
+ * Validates `schema` and `tablePrefix` (the store's and `runMigrations`' options, checked before
+ * any connection is made), then returns the quoted names built from them.
+ */
 export function tableNames(schema: string, tablePrefix: string): TableNames {
   assertIdentifier(schema, 'schema')
   // An empty prefix is allowed: the tables are then simply `tasks`, `events`, `migrations`.

@@ -39,12 +39,16 @@ export function liveChannel(prefix: string, taskId: string): string {
 }
 
 /**
- * A brace in the prefix would become the hash tag of every key, putting all tasks in one
- * cluster slot (and breaking the per-task tag), so it is refused.
+ * The `keyPrefix` option of every adapter, checked by its constructor. A brace in the prefix
+ * would become the hash tag of every key, putting all tasks in one cluster slot (and breaking
+ * the per-task tag), so it is refused.
+ * @throws TaskcastError `VALIDATION_ERROR` with `details.field` `keyPrefix`.
  */
 export function checkKeyPrefix(prefix: string): string {
   if (prefix.includes('{') || prefix.includes('}')) {
-    throw new TaskcastError('VALIDATION_ERROR', `keyPrefix must not contain braces: ${JSON.stringify(prefix)}`)
+    throw new TaskcastError('VALIDATION_ERROR', `keyPrefix must not contain braces: ${JSON.stringify(prefix)}`, {
+      details: { field: 'keyPrefix' },
+    })
   }
   return prefix
 }

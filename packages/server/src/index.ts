@@ -17,6 +17,8 @@ export {
   getAuth,
   AUTH_VARIABLE,
 } from './auth/index.js'
+export { JWT_ALGORITHMS } from './auth/auth-types.js'
 export type { AuthContext, AuthOptions, AuthVariables, JwtAuthOptions, JwtAlgorithm } from './auth/index.js'
 export { createWebhookDispatcher, assertWebhookUrlAllowed, signBody, SIGNATURE_HEADER } from './webhooks/index.js'
 export type { WebhookDispatcher, WebhookDispatcherOptions, WebhookOptions } from './webhooks/index.js'
+export { WEBHOOK_BACKOFFS, MAX_WEBHOOK_RETRIES } from './webhooks/retry-policy.js'

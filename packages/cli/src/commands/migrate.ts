@@ -1,6 +1,6 @@
 // `taskcast migrate`: apply the PostgreSQL migrations of the configured long-term store.
 import { validateConfigLayer } from '../config/config-schema.js'
-import { configError } from '../config/config-error.js'
+import { adapterOptionError, configError } from '../config/config-error.js'
 import { loadConfigLayers } from '../config/load-config.js'
 import { errorText } from '../error-text.js'
 import { redactUrl } from '../redact-url.js'
@@ -24,14 +24,16 @@ const FLAG_BY_KEY: Record<string, string> = {
  * Applies pending migrations to the PostgreSQL of `adapters.longTerm` (file < env < flags).
  * Only that part of the config is needed: the rest is not checked here.
  * @returns the lines to print.
- * @throws TaskcastError `VALIDATION_ERROR` when no PostgreSQL is configured, `STORE_UNAVAILABLE`
- * naming the address when it does not answer, `INTERNAL` when a migration fails.
+ * @throws TaskcastError `VALIDATION_ERROR` when no PostgreSQL is configured or the store refuses
+ * the schema or table prefix, `STORE_UNAVAILABLE` naming the address when it does not answer,
+ * `INTERNAL` when a migration fails.
  */
 export async function migrateCommand(options: MigrateCommandOptions, print: (line: string) => void): Promise<void> {
   const longTerm: Record<string, unknown> = {}
   if (options.url !== undefined) Object.assign(longTerm, { provider: 'postgres', url: options.url })
   if (options.schema !== undefined) longTerm.schema = options.schema
   if (options.tablePrefix !== undefined) longTerm.tablePrefix = options.tablePrefix
+  const flagged = new Set(Object.keys(longTerm).map((field) => `adapters.longTerm.${field}`))
   const flags = validateConfigLayer(
     { adapters: { longTerm } },
     { describe: (path) => FLAG_BY_KEY[path] ?? path, coerce: () => true, hint: () => undefined },
@@ -56,6 +58,9 @@ export async function migrateCommand(options: MigrateCommandOptions, print: (lin
       connectionTimeoutMillis: 5000,
     })
   } catch (error) {
+    // The store checks schema and tablePrefix itself; name the flag when it gave the value.
+    const refused = adapterOptionError(error, 'adapters.longTerm', (key) => (flagged.has(key) ? FLAG_BY_KEY[key]! : key))
+    if (refused !== error) throw refused
     const unreachable = TaskcastError.isInstance(error) && error.code === 'STORE_UNAVAILABLE'
     const message = unreachable
       ? `cannot reach PostgreSQL at ${redactUrl(target.url)}: ${errorText(error)}`

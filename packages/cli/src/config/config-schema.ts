@@ -1,7 +1,11 @@
 // The schema of a Taskcast config: every key, its type and its range. Cross-key rules
 // (a secret for jwt, a URL for redis) are checked after the layers are merged, in resolve-config.ts.
+// Rules that belong to another package are imported from it, or left to it: the Redis adapters
+// check `keyPrefix` and the PostgreSQL store `schema` and `tablePrefix` when they are built (adapters.ts).
 import { LEVELS, SERIES_MODES, TASK_STATUSES, TaskcastError, type EventFilter } from '@taskcast/core'
 import { validateEventFilter } from '@taskcast/core/internal'
+import { JWT_ALGORITHMS, MAX_WEBHOOK_RETRIES, WEBHOOK_BACKOFFS, type AuthOptions } from '@taskcast/server'
+import { LOG_FORMATS, LOG_LEVELS } from '../logger.js'
 import type { TaskcastConfig } from './config-types.js'
 import {
   boolean,
@@ -17,22 +21,13 @@ import {
   type CheckContext,
 } from './schema-kit.js'
 
-export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const
-export const LOG_FORMATS = ['text', 'json'] as const
-export const AUTH_MODES = ['none', 'jwt', 'custom'] as const
-export const JWT_ALGORITHMS = ['HS256', 'RS256', 'ES256', 'ES384', 'ES512'] as const
+/** The auth modes a config can select, each resolved in resolve-config.ts. */
+export const AUTH_MODES = ['none', 'jwt', 'custom'] as const satisfies readonly AuthOptions['mode'][]
+/** The server's JWT algorithms that verify with a public key rather than a secret, for messages: `RS256, ES256, …`. */
+export const PUBLIC_KEY_ALGORITHMS = JWT_ALGORITHMS.filter((algorithm) => algorithm !== 'HS256').join(', ')
 
 const REDIS_URL = url(['redis:', 'rediss:'], 'a redis:// or rediss:// URL')
 const POSTGRES_URL = url(['postgres:', 'postgresql:'], 'a postgres:// or postgresql:// URL')
-// Same rules as @taskcast/redis and @taskcast/postgres, checked here so the error names the key.
-const KEY_PREFIX = string({ pattern: { regex: /^[^{}]*$/, description: 'a string without { or }' } })
-const sqlIdentifier = (max: number) =>
-  string({
-    pattern: {
-      regex: new RegExp(`^[a-z_][a-z0-9_]{0,${max - 1}}$`),
-      description: `a lower-case SQL identifier matching /^[a-z_][a-z0-9_]*$/ of at most ${max} characters`,
-    },
-  })
 const POSITIVE_INT = number({ min: 1 })
 
 /** One origin (`'*'` for any) or a list of them. */
@@ -41,8 +36,8 @@ const stringOrList: Check<string | string[]> = (value, path, ctx) =>
 const NON_NEGATIVE_INT = number({ min: 0 })
 
 const retry = object({
-  retries: number({ min: 0, max: 100 }),
-  backoff: oneOf(['fixed', 'linear', 'exponential']),
+  retries: number({ min: 0, max: MAX_WEBHOOK_RETRIES }),
+  backoff: oneOf(WEBHOOK_BACKOFFS),
   initialDelayMs: NON_NEGATIVE_INT,
   maxDelayMs: NON_NEGATIVE_INT,
   timeoutMs: POSITIVE_INT,
@@ -94,19 +89,18 @@ const configSchema = object({
     authenticate: func('a function (request) => Promise<AuthContext | null>, which only a .ts/.js/.mjs config can hold'),
   }),
   adapters: object({
-    broadcast: object({ provider: oneOf(['memory', 'redis']), url: REDIS_URL, keyPrefix: KEY_PREFIX }),
+    broadcast: object({ provider: oneOf(['memory', 'redis']), url: REDIS_URL, keyPrefix: string() }),
     shortTerm: object({
       provider: oneOf(['memory', 'redis']),
       url: REDIS_URL,
-      keyPrefix: KEY_PREFIX,
+      keyPrefix: string(),
       retentionSeconds: POSITIVE_INT,
     }),
     longTerm: object({
       provider: oneOf(['none', 'memory', 'postgres']),
       url: POSTGRES_URL,
-      schema: sqlIdentifier(63),
-      // PostgreSQL's 63-character limit, less the longest name the store appends.
-      tablePrefix: sqlIdentifier(46),
+      schema: string(),
+      tablePrefix: string(),
       autoMigrate: boolean(),
     }),
   }),

@@ -1,10 +1,14 @@
 // The shape of a Taskcast config (what a config file holds) and of a resolved one (what the server runs with).
-import type { CleanupRule, EventFilter, RetryConfig } from '@taskcast/core'
-import type { AuthContext, CorsOptions, JwtAlgorithm, JwtAuthOptions, LimitOptions, SseOptions } from '@taskcast/server'
+import type { CleanupRule, WebhookConfig } from '@taskcast/core'
+import type { PostgresLongTermStoreOptions } from '@taskcast/postgres'
+import type { RedisBroadcastProviderOptions, RedisShortTermStoreOptions } from '@taskcast/redis'
+import type { AuthOptions, CorsOptions, JwtAuthOptions, LimitOptions, SseOptions, WebhookOptions } from '@taskcast/server'
+import type { LogFormat, LogLevel } from '../logger.js'
 
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error'
-export type LogFormat = 'text' | 'json'
-export type AuthMode = 'none' | 'jwt' | 'custom'
+export type { LogFormat, LogLevel }
+export type AuthMode = AuthOptions['mode']
+/** The server's custom authenticator (`AuthOptions` with `mode: 'custom'`). */
+type Authenticate = Extract<AuthOptions, { mode: 'custom' }>['authenticate']
 
 /**
  * The server's JWT options. In the CLI, `algorithm` defaults to `HS256` with `secret` and,
@@ -21,7 +25,7 @@ export interface AuthConfig {
   mode?: AuthMode
   jwt?: JwtConfig
   /** For `mode: custom`; only possible in a `.ts`/`.js`/`.mjs` config file. */
-  authenticate?: (request: Request) => Promise<AuthContext | null>
+  authenticate?: Authenticate
 }
 
 export interface BroadcastAdapterConfig {
@@ -76,24 +80,14 @@ export interface SentryConfig {
   captureUnhandledErrors?: boolean
 }
 
-export interface WebhookEndpointConfig {
-  url: string
-  filter?: EventFilter
-  secret?: string
-  wrap?: boolean
-  retry?: RetryConfig
-}
+/** A global webhook: core's `WebhookConfig`, under the name this package has always exported. */
+export type WebhookEndpointConfig = WebhookConfig
 
-export interface WebhookSectionConfig {
-  /** Global webhooks: every task's events go to each of them. Trusted (not SSRF-checked). */
-  endpoints?: WebhookEndpointConfig[]
-  /** Retry settings for webhooks that give none. */
-  defaultRetry?: RetryConfig
-  /** Let per-task webhooks target private, loopback and link-local addresses. @defaultValue false */
-  allowPrivateNetworks?: boolean
-  /** Hosts per-task webhooks may target even when they resolve to private addresses. */
-  allowedHosts?: string[]
-}
+/**
+ * The server's webhook options that a config can hold (`fetch` and `lookup` are code, not
+ * config): global `endpoints` (trusted, not SSRF-checked), `defaultRetry`, `allowPrivateNetworks`, `allowedHosts`.
+ */
+export type WebhookSectionConfig = Pick<WebhookOptions, 'endpoints' | 'defaultRetry' | 'allowPrivateNetworks' | 'allowedHosts'>
 
 /**
  * A Taskcast config: the content of `taskcast.config.{ts,js,mjs,yaml,yml,json}`, and what
@@ -124,19 +118,17 @@ export interface TaskcastConfig {
   cors?: CorsOptions
 }
 
-export type ResolvedAuth =
-  | { mode: 'none' }
-  | { mode: 'jwt'; jwt: JwtConfig & { algorithm: JwtAlgorithm } }
-  | { mode: 'custom'; authenticate: (request: Request) => Promise<AuthContext | null> }
-
-export type ResolvedBroadcast = { provider: 'memory' } | { provider: 'redis'; url: string; keyPrefix?: string }
+/** With a URL, the adapter options a config can set; the adapter checks them when it is built. */
+export type ResolvedBroadcast =
+  | { provider: 'memory' }
+  | ({ provider: 'redis'; url: string } & Pick<RedisBroadcastProviderOptions, 'keyPrefix'>)
 export type ResolvedShortTerm =
   | { provider: 'memory' }
-  | { provider: 'redis'; url: string; keyPrefix?: string; retentionSeconds?: number }
+  | ({ provider: 'redis'; url: string } & Pick<RedisShortTermStoreOptions, 'keyPrefix' | 'retentionSeconds'>)
 export type ResolvedLongTerm =
   | { provider: 'none' }
   | { provider: 'memory' }
-  | { provider: 'postgres'; url: string; schema?: string; tablePrefix?: string; autoMigrate: boolean }
+  | ({ provider: 'postgres'; url: string; autoMigrate: boolean } & Pick<PostgresLongTermStoreOptions, 'schema' | 'tablePrefix'>)
 
 /** A config with its defaults applied and every cross-key rule checked. */
 export interface ResolvedConfig {
@@ -145,7 +137,8 @@ export interface ResolvedConfig {
   host: string
   logLevel: LogLevel
   logFormat: LogFormat
-  auth: ResolvedAuth
+  /** The server's auth options; with `jwt`, `algorithm` is always set (from the key when not configured). */
+  auth: AuthOptions
   adapters: { broadcast: ResolvedBroadcast; shortTerm: ResolvedShortTerm; longTerm: ResolvedLongTerm }
   /** Present when a DSN is configured. */
   sentry?: SentryConfig & { dsn: string }

@@ -1,19 +1,23 @@
 // Environment variables → a config layer. Each variable maps to one or more config keys, and
 // an error about such a key names the variable.
+import { LOG_FORMATS, LOG_LEVELS } from '../logger.js'
 import { configError } from './config-error.js'
-import { validateConfigLayer } from './config-schema.js'
+import { AUTH_MODES, PUBLIC_KEY_ALGORITHMS, validateConfigLayer } from './config-schema.js'
 import type { TaskcastConfig } from './config-types.js'
+
+/** `` `debug` | `info` `` …: the values a variable takes, for the help and the README. */
+const choices = (values: readonly string[]) => values.map((v) => `\`${v}\``).join(' | ')
 
 /** Every variable the CLI reads, the keys it sets, and what it means (the README's table is this list). */
 export const ENV_VARIABLES = [
   { name: 'TASKCAST_PORT', keys: ['port'], description: 'Server port', defaultValue: '3721' },
   { name: 'TASKCAST_HOST', keys: ['host'], description: 'Address to listen on', defaultValue: '127.0.0.1' },
-  { name: 'TASKCAST_AUTH_MODE', keys: ['auth.mode'], description: '`none` | `jwt` | `custom`', defaultValue: '`none`' },
+  { name: 'TASKCAST_AUTH_MODE', keys: ['auth.mode'], description: choices(AUTH_MODES), defaultValue: '`none`' },
   { name: 'TASKCAST_JWT_SECRET', keys: ['auth.jwt.secret'], description: 'JWT HMAC secret (HS256)', defaultValue: '—' },
   {
     name: 'TASKCAST_JWT_PUBLIC_KEY_FILE',
     keys: ['auth.jwt.publicKeyFile'],
-    description: 'Path to a PEM JWT public key (RS256, ES256, ES384, ES512)',
+    description: `Path to a PEM JWT public key (${PUBLIC_KEY_ALGORITHMS})`,
     defaultValue: '—',
   },
   {
@@ -28,8 +32,8 @@ export const ENV_VARIABLES = [
     description: 'PostgreSQL URL: long-term store on PostgreSQL',
     defaultValue: '—',
   },
-  { name: 'TASKCAST_LOG_LEVEL', keys: ['logLevel'], description: '`debug` | `info` | `warn` | `error`', defaultValue: '`info`' },
-  { name: 'TASKCAST_LOG_FORMAT', keys: ['logFormat'], description: '`text` | `json`', defaultValue: '`text`' },
+  { name: 'TASKCAST_LOG_LEVEL', keys: ['logLevel'], description: choices(LOG_LEVELS), defaultValue: '`info`' },
+  { name: 'TASKCAST_LOG_FORMAT', keys: ['logFormat'], description: choices(LOG_FORMATS), defaultValue: '`text`' },
   { name: 'SENTRY_DSN', keys: ['sentry.dsn'], description: 'Sentry DSN; Sentry reporting is on when set', defaultValue: '—' },
 ] as const
 

@@ -2,11 +2,11 @@
 // every rule that spans several keys checked before anything is started.
 import { createPublicKey, type KeyObject } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
-import type { JwtAlgorithm } from '@taskcast/server'
+import type { AuthOptions, JwtAlgorithm } from '@taskcast/server'
 import { configError } from './config-error.js'
+import { PUBLIC_KEY_ALGORITHMS } from './config-schema.js'
 import type {
   JwtConfig,
-  ResolvedAuth,
   ResolvedBroadcast,
   ResolvedConfig,
   ResolvedLongTerm,
@@ -58,7 +58,7 @@ function hasKeyMaterial(jwt: JwtConfig | undefined): boolean {
   return jwt?.secret !== undefined || jwt?.publicKey !== undefined || jwt?.publicKeyFile !== undefined
 }
 
-async function resolveAuth(config: TaskcastConfig, warnings: string[]): Promise<ResolvedAuth> {
+async function resolveAuth(config: TaskcastConfig, warnings: string[]): Promise<AuthOptions> {
   const auth = config.auth ?? {}
   // Fail closed: configured credentials switch auth on unless a mode says otherwise.
   let mode = auth.mode
@@ -121,7 +121,7 @@ async function resolveJwt(jwt: JwtConfig): Promise<JwtConfig & { algorithm: JwtA
     invalid(keyName, `${publicKeyFile ?? 'the value'} is not a PEM public key`)
   }
   const fits = algorithmOfKey(key)
-  if (!fits) invalid(keyName, `holds a ${key.asymmetricKeyType ?? 'unknown'} key, which no supported algorithm (RS256, ES256, ES384, ES512) uses`)
+  if (!fits) invalid(keyName, `holds a ${key.asymmetricKeyType ?? 'unknown'} key, which no supported algorithm (${PUBLIC_KEY_ALGORITHMS}) uses`)
   if (jwt.algorithm === 'HS256') invalid('auth.jwt.algorithm', `is HS256, which needs auth.jwt.secret, not ${keyName}`)
   const algorithm = jwt.algorithm ?? fits
   if (algorithm !== fits) invalid('auth.jwt.algorithm', `is ${algorithm}, but ${keyName} holds a key for ${fits}`)

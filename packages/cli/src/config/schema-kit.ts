@@ -49,15 +49,9 @@ function describeScalar(value: unknown): string {
   return typeof value === 'string' && value !== '' && value.length <= 40 ? JSON.stringify(value) : describeValue(value)
 }
 
-export interface StringRule {
-  /** A regular expression the value must match, with the words that explain it. */
-  pattern?: { regex: RegExp; description: string }
-}
-
-export function string(rule: StringRule = {}): Check<string> {
+export function string(): Check<string> {
   return (value, path, ctx) => {
     if (typeof value !== 'string' || value === '') fail(ctx, path, `must be a non-empty string (got ${describeValue(value)})`)
-    if (rule.pattern && !rule.pattern.regex.test(value)) fail(ctx, path, `must be ${rule.pattern.description}`)
     return value
   }
 }

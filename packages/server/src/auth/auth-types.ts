@@ -12,7 +12,10 @@ export interface AuthContext {
   expiresAt?: number
 }
 
-export type JwtAlgorithm = 'HS256' | 'RS256' | 'ES256' | 'ES384' | 'ES512'
+/** Every JWT algorithm the verifier accepts: HMAC with a secret, or RSA/ECDSA with a public key. */
+export const JWT_ALGORITHMS = ['HS256', 'RS256', 'ES256', 'ES384', 'ES512'] as const
+
+export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number]
 
 export interface JwtAuthOptions {
   /** @defaultValue 'HS256' */

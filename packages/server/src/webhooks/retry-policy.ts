@@ -1,7 +1,17 @@
 // Retry settings of a webhook, merged once with the server's default and the product defaults.
-import type { RetryConfig } from '@taskcast/core'
+import type { RetryConfig, WebhookBackoff } from '@taskcast/core'
 
 export type ResolvedRetry = Required<RetryConfig>
+
+/** The backoff strategies {@link retryDelay} implements, as a list for config validators. */
+export const WEBHOOK_BACKOFFS = ['fixed', 'linear', 'exponential'] as const satisfies readonly WebhookBackoff[]
+
+/**
+ * The most retries an operator-configured webhook (or default retry) may ask for. The server
+ * trusts what it is given, so the code that reads the operator's config (the CLI) checks it;
+ * webhooks supplied by API callers are capped much lower, by {@link PER_TASK_RETRY_LIMITS}.
+ */
+export const MAX_WEBHOOK_RETRIES = 100
 
 export const DEFAULT_RETRY: ResolvedRetry = {
   retries: 3,
