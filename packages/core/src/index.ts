@@ -11,6 +11,8 @@ export {
   LEVELS,
   SERIES_MODES,
   PERMISSION_SCOPES,
+  WEBHOOK_BACKOFFS,
+  CLEANUP_TARGETS,
 } from './types.js'
 export type {
   TaskStatus,

@@ -30,7 +30,8 @@ export interface TaskAuthConfig {
   rules: TaskAuthRule[]
 }
 
-export type WebhookBackoff = 'fixed' | 'linear' | 'exponential'
+export const WEBHOOK_BACKOFFS = ['fixed', 'linear', 'exponential'] as const
+export type WebhookBackoff = (typeof WEBHOOK_BACKOFFS)[number]
 export interface RetryConfig {
   /** @defaultValue 3 */
   retries?: number
@@ -52,7 +53,8 @@ export interface WebhookConfig {
   retry?: RetryConfig
 }
 
-export type CleanupTarget = 'events' | 'task' | 'all'
+export const CLEANUP_TARGETS = ['events', 'task', 'all'] as const
+export type CleanupTarget = (typeof CLEANUP_TARGETS)[number]
 export interface CleanupRule {
   name?: string
   match?: { taskTypes?: string[]; status?: TaskStatus[] }

@@ -15,7 +15,15 @@ import type {
   TransitionPayload,
   WebhookConfig,
 } from './types.js'
-import { LEVELS, PERMISSION_SCOPES, RESERVED_TYPE_PREFIX, SERIES_MODES, TASK_STATUSES } from './types.js'
+import {
+  CLEANUP_TARGETS,
+  LEVELS,
+  PERMISSION_SCOPES,
+  RESERVED_TYPE_PREFIX,
+  SERIES_MODES,
+  TASK_STATUSES,
+  WEBHOOK_BACKOFFS,
+} from './types.js'
 
 const TASK_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/
 const MAX_TYPE_LENGTH = 256
@@ -105,7 +113,7 @@ export function validateEventFilter(value: unknown, path: string): EventFilter |
 function validateRetry(value: unknown, path: string): RetryConfig | undefined {
   if (value === undefined) return undefined
   const raw = object(value, path, ['retries', 'backoff', 'initialDelayMs', 'maxDelayMs', 'timeoutMs'])
-  if (raw.backoff !== undefined && !['fixed', 'linear', 'exponential'].includes(raw.backoff as string)) {
+  if (raw.backoff !== undefined && !(WEBHOOK_BACKOFFS as readonly string[]).includes(raw.backoff as string)) {
     fail(`${path}.backoff must be one of fixed, linear, exponential`)
   }
   optionalNumber(raw.retries, `${path}.retries`, { integer: true })
@@ -143,7 +151,9 @@ export function validateCleanupRule(value: unknown, path: string): CleanupRule {
   }
   const trigger = object(raw.trigger ?? {}, `${path}.trigger`, ['afterMs'])
   optionalNumber(trigger.afterMs, `${path}.trigger.afterMs`)
-  if (!['events', 'task', 'all'].includes(raw.target as string)) fail(`${path}.target must be one of events, task, all`)
+  if (!(CLEANUP_TARGETS as readonly string[]).includes(raw.target as string)) {
+    fail(`${path}.target must be one of ${CLEANUP_TARGETS.join(', ')}`)
+  }
   if (raw.eventFilter !== undefined) {
     const filter = object(raw.eventFilter, `${path}.eventFilter`, ['types', 'levels', 'seriesMode'])
     stringList(filter.types, `${path}.eventFilter.types`)

@@ -2,9 +2,9 @@
 // (a secret for jwt, a URL for redis) are checked after the layers are merged, in resolve-config.ts.
 // Rules that belong to another package are imported from it, or left to it: the Redis adapters
 // check `keyPrefix` and the PostgreSQL store `schema` and `tablePrefix` when they are built (adapters.ts).
-import { LEVELS, SERIES_MODES, TASK_STATUSES, TaskcastError, type EventFilter } from '@taskcast/core'
+import { CLEANUP_TARGETS, LEVELS, SERIES_MODES, TASK_STATUSES, TaskcastError, WEBHOOK_BACKOFFS, type EventFilter } from '@taskcast/core'
 import { validateEventFilter } from '@taskcast/core/internal'
-import { JWT_ALGORITHMS, MAX_WEBHOOK_RETRIES, WEBHOOK_BACKOFFS, type AuthOptions } from '@taskcast/server'
+import { JWT_ALGORITHMS, MAX_WEBHOOK_RETRIES, type AuthOptions } from '@taskcast/server'
 import { LOG_FORMATS, LOG_LEVELS } from '../logger.js'
 import type { TaskcastConfig } from './config-types.js'
 import {
@@ -67,7 +67,7 @@ const cleanupRule = object({
   name: string(),
   match: object({ taskTypes: list(string()), status: list(oneOf(TASK_STATUSES)) }),
   trigger: object({ afterMs: NON_NEGATIVE_INT }),
-  target: oneOf(['events', 'task', 'all']),
+  target: oneOf(CLEANUP_TARGETS),
   eventFilter: object({ types: list(string()), levels: list(oneOf(LEVELS)), seriesMode: list(oneOf(SERIES_MODES)) }),
 }, { required: ['target'] })
 

@@ -3,9 +3,8 @@ import { readFile } from 'node:fs/promises'
 import { importSPKI, jwtVerify, type CryptoKey } from 'jose'
 import { TaskcastError } from '@taskcast/core'
 import { authContextFromClaims } from './auth-claims.js'
-import type { AuthContext, JwtAlgorithm, JwtAuthOptions } from './auth-types.js'
+import { JWT_ALGORITHMS, type AuthContext, type JwtAlgorithm, type JwtAuthOptions } from './auth-types.js'
 
-const ALGORITHMS: readonly JwtAlgorithm[] = ['HS256', 'RS256', 'ES256', 'ES384', 'ES512']
 
 export type JwtVerifier = (token: string) => Promise<AuthContext>
 
@@ -16,7 +15,7 @@ function misconfigured(message: string): never {
 /** Checks the options at startup, so a bad config fails before the first request. */
 function checkOptions(options: JwtAuthOptions): JwtAlgorithm {
   const algorithm = options.algorithm ?? 'HS256'
-  if (!ALGORITHMS.includes(algorithm)) misconfigured(`algorithm must be one of ${ALGORITHMS.join(', ')}`)
+  if (!(JWT_ALGORITHMS as readonly string[]).includes(algorithm)) misconfigured(`algorithm must be one of ${JWT_ALGORITHMS.join(', ')}`)
   const hasPublicKey = options.publicKey !== undefined || options.publicKeyFile !== undefined
   if (algorithm === 'HS256') {
     if (typeof options.secret !== 'string' || options.secret.length === 0) misconfigured('secret is required for HS256')

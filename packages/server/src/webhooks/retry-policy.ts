@@ -1,10 +1,7 @@
 // Retry settings of a webhook, merged once with the server's default and the product defaults.
-import type { RetryConfig, WebhookBackoff } from '@taskcast/core'
+import type { RetryConfig } from '@taskcast/core'
 
 export type ResolvedRetry = Required<RetryConfig>
-
-/** The backoff strategies {@link retryDelay} implements, as a list for config validators. */
-export const WEBHOOK_BACKOFFS = ['fixed', 'linear', 'exponential'] as const satisfies readonly WebhookBackoff[]
 
 /**
  * The most retries an operator-configured webhook (or default retry) may ask for. The server
