@@ -6,8 +6,8 @@ export { TaskStreamObserver, idleTaskStreamState } from './task-stream-observer.
 export type { TaskStreamState, TaskStreamObserverOptions } from './task-stream-observer.js'
 export { accumulateText, appendSeriesText } from './accumulate-text.js'
 export type { AccumulateTextOptions } from './accumulate-text.js'
-export { createSSEParser } from './sse-parser.js'
-export type { SSEMessage, SSEParser } from './sse-parser.js'
+export { createSSEParser } from '@taskcast/core/wire'
+export type { SSEMessage, SSEParser } from '@taskcast/core/wire'
 export type { TokenSource, BackoffOptions } from '@taskcast/core/wire'
 // Re-exported so applications can type their code without installing @taskcast/core themselves.
 export { TaskcastError } from '@taskcast/core'

@@ -1,6 +1,10 @@
 // A task stream as an external store: the state a UI renders ({ events, isDone, … }) plus
 // subscribe/getSnapshot for React's useSyncExternalStore (or any other binding). The stream
 // runs while someone listens, and picks up after its last event when listened to again.
+//
+// Every cost is per event, never per stream length: events go to an append-only log (a
+// snapshot copies it out only when its `events` are read), and the text of each series asked
+// for through `getText` is folded one event at a time, as events arrive.
 import type {
   SeriesFormat,
   SubscribeFilter,
@@ -8,12 +12,17 @@ import type {
   TaskStatus,
   TerminalStatus,
 } from '@taskcast/core'
+import { toSubscribeSearchParams } from '@taskcast/core/wire'
+import { appendSeriesText, type AccumulateTextOptions } from './accumulate-text.js'
 import type { TaskEnvelope, TaskSubscription } from './subscription.js'
 import type { TaskcastClient } from './taskcast-client.js'
 
 export interface TaskStreamState<TData = unknown> {
-  /** Every event received so far, in order. A new array whenever it grows. */
-  events: readonly TaskEnvelope<TData>[]
+  /**
+   * Every event received so far, in order. A new array whenever it grows; a snapshot that is
+   * never read costs no copy (the array is built on first read, once per snapshot).
+   */
+  readonly events: readonly TaskEnvelope<TData>[]
   isDone: boolean
   doneReason: TerminalStatus | undefined
   /** The error that ended the stream (it is not retried). */
@@ -23,15 +32,28 @@ export interface TaskStreamState<TData = unknown> {
 }
 
 export interface TaskStreamObserverOptions {
+  /** Compared by value (by the request it makes): an equal new object keeps the stream. */
   filter?: SubscribeFilter
   /** @defaultValue 'delta' */
   seriesFormat?: SeriesFormat
+  /** `false` keeps the observer idle: no connection, idle state. @defaultValue true */
+  enabled?: boolean
 }
+
+/** What a UI shows, without the events (they live in the log). */
+type Fields = Omit<TaskStreamState, 'events'>
 
 /** Changes made since the last notification. */
 interface Draft<TData> {
   events: TaskEnvelope<TData>[]
-  patch: Partial<TaskStreamState<TData>>
+  patch: Partial<Fields>
+}
+
+/** The running text of one series, folded one event at a time. */
+interface TextFold {
+  readonly seriesId: string
+  readonly options: AccumulateTextOptions
+  text: string
 }
 
 /** The state of a stream that has not received anything (also what an idle UI shows). */
@@ -43,10 +65,55 @@ export const idleTaskStreamState: TaskStreamState<never> = Object.freeze({
   status: undefined,
 })
 
+const idleFields: Fields = {
+  isDone: false,
+  doneReason: undefined,
+  error: undefined,
+  status: undefined,
+}
+
+/** The first `length` events of a log that only ever grows, as an array built on demand. */
+interface LogPrefix<TData> {
+  readonly log: readonly TaskEnvelope<TData>[]
+  readonly length: number
+  array?: readonly TaskEnvelope<TData>[]
+}
+
+/**
+ * A snapshot whose `events` are copied out of the log when first read: a binding that only
+ * reads text never copies, and snapshots of the same events share one array.
+ */
+function snapshotOf<TData>(prefix: LogPrefix<TData>, fields: Fields): TaskStreamState<TData> {
+  return {
+    get events() {
+      return (prefix.array ??= prefix.log.slice(0, prefix.length))
+    },
+    ...fields,
+  }
+}
+
+/**
+ * @example
+ * const observer = new TaskStreamObserver(client, taskId, { filter: { types: ['llm.*'] } })
+ * const stop = observer.subscribe(() => render(observer.getSnapshot(), observer.getText('response')))
+ * // later: observer.setOptions(client, otherTaskId), or stop()
+ */
 export class TaskStreamObserver<TData = unknown> {
   private state: TaskStreamState<TData> = idleTaskStreamState
+  private fields: Fields = idleFields
   private readonly listeners = new Set<() => void>()
+  private client: TaskcastClient
+  private taskId: string | null | undefined
+  private options: TaskStreamObserverOptions
+  /** Which stream the options name (task and request); undefined when idle. */
+  private key: string | undefined
+  /** Bumped whenever the stream is replaced: callbacks of an older one are ignored. */
+  private generation = 0
   private subscription: TaskSubscription | undefined
+  /** Every event of the current stream that listeners have been told about, in order. */
+  private log: TaskEnvelope<TData>[] = []
+  private prefix: LogPrefix<TData> = { log: this.log, length: 0 }
+  private readonly folds = new Map<string, TextFold>()
   private lastEventId: string | undefined
   private finished = false
   private stopTimer: ReturnType<typeof setTimeout> | undefined
@@ -54,11 +121,47 @@ export class TaskStreamObserver<TData = unknown> {
   // one chunk renders once, not thousands of times.
   private draft: Draft<TData> | undefined
 
-  constructor(
-    private readonly client: TaskcastClient,
-    private readonly taskId: string,
-    private readonly options: TaskStreamObserverOptions = {},
-  ) {}
+  /** Nothing starts until the first `subscribe`. A null or undefined `taskId` is idle. */
+  constructor(client: TaskcastClient, taskId: string | null | undefined, options: TaskStreamObserverOptions = {}) {
+    this.client = client
+    this.taskId = taskId
+    this.options = options
+    this.key = streamKey(taskId, options)
+  }
+
+  /**
+   * Points the observer at another stream, taking the constructor's arguments. The same
+   * client, task and request (the filter compared by value) change nothing; anything else
+   * closes the current stream, resets the state and the texts to empty (listeners are told)
+   * and, when someone listens, opens the new stream.
+   */
+  setOptions(client: TaskcastClient, taskId: string | null | undefined, options: TaskStreamObserverOptions = {}): void {
+    if (this.matches(client, taskId, options)) return
+    this.stop()
+    clearTimeout(this.stopTimer)
+    this.stopTimer = undefined
+    this.client = client
+    this.taskId = taskId
+    this.options = options
+    this.key = streamKey(taskId, options)
+    this.generation += 1
+    this.log = []
+    this.prefix = { log: this.log, length: 0 }
+    this.folds.clear()
+    this.lastEventId = undefined
+    this.finished = false
+    this.draft = undefined
+    const changed = this.state !== idleTaskStreamState
+    this.state = idleTaskStreamState
+    this.fields = idleFields
+    if (this.listeners.size > 0) this.start()
+    if (changed) this.notify()
+  }
+
+  /** Whether `setOptions` with these arguments would keep the current stream. */
+  matches(client: TaskcastClient, taskId: string | null | undefined, options: TaskStreamObserverOptions = {}): boolean {
+    return client === this.client && streamKey(taskId, options) === this.key
+  }
 
   /**
    * Adds a listener, starting the stream for the first one. When the last one leaves the
@@ -82,23 +185,46 @@ export class TaskStreamObserver<TData = unknown> {
 
   readonly getSnapshot = (): TaskStreamState<TData> => this.state
 
+  /**
+   * The accumulated text of `seriesId` in the current snapshot (see `appendSeriesText`;
+   * expects `seriesFormat: 'delta'`). The first call for a series and `field` folds the events
+   * received so far, once; from then on each new event is appended as it arrives. The fold
+   * is kept until the stream is replaced. Returns a string, so a binding comparing snapshots
+   * by value only re-renders when the text changed.
+   */
+  getText(seriesId: string, options: AccumulateTextOptions = {}): string {
+    const id = JSON.stringify([seriesId, options.field])
+    let fold = this.folds.get(id)
+    if (!fold) {
+      fold = { seriesId, options: options.field === undefined ? {} : { field: options.field }, text: '' }
+      for (const envelope of this.log) fold.text = appendSeriesText(fold.text, envelope, seriesId, fold.options)
+      this.folds.set(id, fold)
+    }
+    return fold.text
+  }
+
   private start(): void {
-    if (this.subscription || this.finished) return
-    const filter =
-      this.lastEventId === undefined ? this.options.filter : { ...this.options.filter, since: { id: this.lastEventId } }
+    if (this.subscription || this.finished || this.key === undefined || this.taskId == null) return
+    const generation = this.generation
+    const current = (): boolean => generation === this.generation
+    const { filter: ownFilter, seriesFormat } = this.options
+    const filter = this.lastEventId === undefined ? ownFilter : { ...ownFilter, since: { id: this.lastEventId } }
     this.subscription = this.client.subscribe<TData>(this.taskId, {
       ...(filter !== undefined && { filter }),
-      ...(this.options.seriesFormat !== undefined && { seriesFormat: this.options.seriesFormat }),
+      ...(seriesFormat !== undefined && { seriesFormat }),
       onEvent: (envelope) => {
+        if (!current()) return
         this.lastEventId = envelope.eventId
         this.change((draft) => draft.events.push(envelope))
       },
-      onStatus: (status) => this.change((draft) => (draft.patch.status = status)),
+      onStatus: (status) => current() && this.change((draft) => (draft.patch.status = status)),
       onDone: (reason) => {
+        if (!current()) return
         this.finish()
         this.change((draft) => Object.assign(draft.patch, { isDone: true, doneReason: reason, status: reason }))
       },
       onError: (error) => {
+        if (!current()) return
         this.finish()
         this.change((draft) => (draft.patch.error = error))
       },
@@ -117,18 +243,46 @@ export class TaskStreamObserver<TData = unknown> {
 
   private change(edit: (draft: Draft<TData>) => void): void {
     if (!this.draft) {
-      this.draft = { events: [], patch: {} }
-      queueMicrotask(() => this.flush())
+      const draft: Draft<TData> = { events: [], patch: {} }
+      this.draft = draft
+      // A draft dropped by setOptions is not flushed, even if a newer one exists by then.
+      queueMicrotask(() => this.draft === draft && this.flush())
     }
     edit(this.draft)
   }
 
+  /** Publishes the draft: one new snapshot and one notification for everything in it. */
   private flush(): void {
     const draft = this.draft
     this.draft = undefined
     if (!draft) return
-    const events = draft.events.length > 0 ? [...this.state.events, ...draft.events] : this.state.events
-    this.state = { ...this.state, ...draft.patch, events }
+    for (const envelope of draft.events) {
+      this.log.push(envelope)
+      for (const fold of this.folds.values()) {
+        fold.text = appendSeriesText(fold.text, envelope, fold.seriesId, fold.options)
+      }
+    }
+    if (this.prefix.length !== this.log.length) this.prefix = { log: this.log, length: this.log.length }
+    this.fields = { ...this.fields, ...draft.patch }
+    this.state = snapshotOf(this.prefix, this.fields)
+    this.notify()
+  }
+
+  private notify(): void {
     for (const listener of [...this.listeners]) listener()
   }
+}
+
+/**
+ * Which stream `taskId` and `options` name: the task and the query string the subscription
+ * would send (the wire codec decides what is equal), or undefined for an idle observer.
+ */
+function streamKey(taskId: string | null | undefined, options: TaskStreamObserverOptions): string | undefined {
+  if (taskId == null || options.enabled === false) return undefined
+  const { wrap: _ignored, ...filter } = options.filter ?? {}
+  const query = toSubscribeSearchParams({
+    filter,
+    ...(options.seriesFormat !== undefined && { seriesFormat: options.seriesFormat }),
+  })
+  return `${taskId}?${query.toString()}`
 }

@@ -1,12 +1,13 @@
 // The browser (and any fetch runtime) client: one object per server, one subscription per call.
-import type { TokenSource } from '@taskcast/core/wire'
 import {
+  DEFAULT_RECONNECT,
   openSubscription,
   type ConnectionSettings,
   type ReconnectOptions,
   type SubscribeOptions,
   type TaskSubscription,
-} from './subscription.js'
+  type TokenSource,
+} from '@taskcast/core/wire'
 
 export interface TaskcastClientOptions {
   /** The server's URL, or where an app mounts its router, e.g. `http://localhost:3721`. */
@@ -17,13 +18,6 @@ export interface TaskcastClientOptions {
   fetch?: typeof fetch
   /** @defaultValue `{ initialDelayMs: 500, maxDelayMs: 30_000, maxAttempts: Infinity, idleTimeoutMs: 45_000 }` */
   reconnect?: ReconnectOptions
-}
-
-const DEFAULT_RECONNECT: Required<ReconnectOptions> = {
-  initialDelayMs: 500,
-  maxDelayMs: 30_000,
-  maxAttempts: Number.POSITIVE_INFINITY,
-  idleTimeoutMs: 45_000,
 }
 
 export class TaskcastClient {

@@ -1,8 +1,19 @@
 // TaskStreamObserver against a real server: the external store React builds on.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
+import { appendSeriesText } from '../src/accumulate-text.js'
 import { TaskcastClient, TaskStreamObserver, idleTaskStreamState, type TaskStreamState } from '../src/index.js'
 import { deltas } from './support/recorder.js'
 import { runningTask, startTaskcastServer, type TestServer } from './support/taskcast-server.js'
+
+// The observer's text fold, counted: the proof that folding is incremental needs no clock.
+vi.mock('../src/accumulate-text.js', async (importOriginal) => {
+  const original = await importOriginal<typeof import('../src/accumulate-text.js')>()
+  return { ...original, appendSeriesText: vi.fn(original.appendSeriesText) }
+})
+const appends = vi.mocked(appendSeriesText)
+beforeEach(() => {
+  appends.mockClear()
+})
 
 let server: TestServer
 beforeAll(async () => {
@@ -20,6 +31,13 @@ function until(observer: TaskStreamObserver, predicate: (state: TaskStreamState)
       resolve(state)
     })
   })
+}
+
+/** Listens (with `listener`, or nothing) once the server sees the stream open: what follows is live. */
+async function connected(taskId: string, observer: TaskStreamObserver, listener = () => {}): Promise<() => void> {
+  const stop = observer.subscribe(listener)
+  await server.sseSettles(() => server.openStreams(taskId) === 1)
+  return stop
 }
 
 function countingClient(urls: string[]): TaskcastClient {
@@ -108,5 +126,154 @@ describe('TaskStreamObserver', () => {
     const observer = new TaskStreamObserver(new TaskcastClient({ baseUrl: server.url }), 'no-such-task')
     const state = await until(observer, (s) => s.error !== undefined)
     expect([state.error?.code, state.isDone, state.events]).toEqual(['TASK_NOT_FOUND', false, []])
+  })
+
+  it('snapshots keep their own events, even when read only after more arrived', async () => {
+    const taskId = await runningTask(server.engine)
+    const observer = new TaskStreamObserver(new TaskcastClient({ baseUrl: server.url }), taskId)
+    const snapshots: TaskStreamState[] = []
+    const stop = await connected(taskId, observer, () => snapshots.push(observer.getSnapshot()))
+    for (let i = 0; i < 3; i++) {
+      await server.engine.publishEvents(taskId, deltas(2, 2 * i))
+      await until(observer, (state) => state.events.length === 3 + 2 * i)
+    }
+    await server.engine.transitionTask(taskId, 'completed')
+    await until(observer, (state) => state.isDone)
+    stop()
+    // Only `until` read `events`, of the latest snapshot: each earlier one shows the log as it was.
+    const lengths = snapshots.map((state) => state.events.length)
+    expect(lengths).toEqual([...lengths].sort((a, b) => a - b))
+    expect(lengths.at(-1)).toBe(8)
+    const last = snapshots.at(-1)!.events
+    for (const state of snapshots) expect(state.events).toEqual(last.slice(0, state.events.length))
+    // A snapshot copies its events once: reading them again gives the same array.
+    expect(snapshots[0]!.events).toBe(snapshots[0]!.events)
+  })
+})
+
+describe('TaskStreamObserver.getText', () => {
+  it('folds 10,000 deltas with exactly one append per event, into the full text', async () => {
+    const taskId = await runningTask(server.engine)
+    const observer = new TaskStreamObserver(new TaskcastClient({ baseUrl: server.url }), taskId)
+    expect(observer.getText('out')).toBe('')
+    // Live from the start: a late joiner would get the series as one snapshot instead.
+    const stop = await connected(taskId, observer)
+    const pieces: string[] = []
+    for (let batch = 0; batch < 20; batch++) {
+      const events = deltas(500, batch * 500)
+      pieces.push(...events.map((e) => e.data.text))
+      await server.engine.publishEvents(taskId, events)
+    }
+    await server.engine.transitionTask(taskId, 'completed')
+    const final = await until(observer, (state) => state.isDone)
+    stop()
+
+    expect(observer.getText('out')).toBe(pieces.join(''))
+    // Linear: each event of the stream (10,000 deltas, two status events) appended once.
+    expect(final.events).toHaveLength(10_002)
+    const folded = appends.mock.calls.map(([, envelope]) => envelope)
+    expect(folded).toHaveLength(final.events.length)
+    expect(new Set(folded).size).toBe(folded.length)
+    expect(folded.filter((e) => e.seriesId === 'out')).toHaveLength(10_000)
+  })
+
+  it('folds the events received so far once for a series asked for late, then one per new event', async () => {
+    const taskId = await runningTask(server.engine)
+    const observer = new TaskStreamObserver(new TaskcastClient({ baseUrl: server.url }), taskId)
+    const stop = await connected(taskId, observer)
+    await server.engine.publishEvents(taskId, [...deltas(3), ...deltas(2, 0, 'side')])
+    await until(observer, (state) => state.events.length === 6)
+    expect(appends).not.toHaveBeenCalled()
+
+    expect(observer.getText('side')).toBe('d0;d1;')
+    expect(observer.getText('side')).toBe('d0;d1;')
+    expect(appends).toHaveBeenCalledTimes(6)
+    await server.engine.publishEvents(taskId, deltas(1, 2, 'side'))
+    await until(observer, (state) => state.events.length === 7)
+    expect(observer.getText('side')).toBe('d0;d1;d2;')
+    expect(appends).toHaveBeenCalledTimes(7)
+    stop()
+  })
+
+  it('keeps one text per series and field', async () => {
+    const taskId = await runningTask(server.engine)
+    const observer = new TaskStreamObserver(new TaskcastClient({ baseUrl: server.url }), taskId)
+    const stop = await connected(taskId, observer)
+    await server.engine.publishEvents(taskId, [
+      { type: 'llm.delta', data: { content: 'Hel', text: 'x' }, seriesId: 's', seriesMode: 'accumulate' },
+      { type: 'llm.delta', data: { content: 'lo', text: 'y' }, seriesId: 's', seriesMode: 'accumulate' },
+    ])
+    await until(observer, (state) => state.events.length === 3)
+    expect([observer.getText('s'), observer.getText('s', { field: 'content' }), observer.getText('t')]).toEqual([
+      'xy',
+      'Hello',
+      '',
+    ])
+    stop()
+  })
+})
+
+describe('TaskStreamObserver.setOptions', () => {
+  it('keeps the stream for the same client, task and an equal filter', async () => {
+    const urls: string[] = []
+    const taskId = await runningTask(server.engine)
+    const client = countingClient(urls)
+    const filter = { types: ['a.*', 'b.*'], includeStatus: false }
+    const observer = new TaskStreamObserver(client, taskId, { filter })
+    const stop = observer.subscribe(() => {})
+    await server.engine.publishEvents(taskId, [{ type: 'a.x', data: 1 }])
+    const before = await until(observer, (state) => state.events.length === 1)
+    observer.setOptions(client, taskId, { filter: { includeStatus: false, types: ['a.*', 'b.*'] }, enabled: true })
+    expect(observer.getSnapshot()).toBe(before)
+    expect(observer.matches(client, taskId, { filter: { types: ['b.*'] } })).toBe(false)
+    expect(observer.matches(countingClient(urls), taskId, { filter })).toBe(false)
+    expect(observer.matches(client, taskId, { filter, seriesFormat: 'accumulated' })).toBe(false)
+    expect(urls).toHaveLength(1)
+    stop()
+    await server.sseSettles(() => server.openStreams(taskId) === 0)
+  })
+
+  it('moves to another task: the old stream closes, listeners see an empty state, then the new events', async () => {
+    const urls: string[] = []
+    const client = countingClient(urls)
+    const [first, second] = [await runningTask(server.engine), await runningTask(server.engine)]
+    await server.engine.publishEvents(first, [{ type: 'first', data: 1 }])
+    await server.engine.publishEvents(second, [{ type: 'second', data: 2 }])
+    const observer = new TaskStreamObserver(client, first)
+    const seen: TaskStreamState[] = []
+    const stop = observer.subscribe(() => seen.push(observer.getSnapshot()))
+    await until(observer, (state) => state.events.length === 2)
+
+    observer.setOptions(client, second)
+    expect(seen.at(-1)).toBe(idleTaskStreamState)
+    await server.sseSettles(() => server.openStreams(first) === 0)
+    const after = await until(observer, (state) => state.events.length === 2)
+    expect(after.events.map((e) => e.type)).toEqual(['taskcast:status', 'second'])
+    expect(urls.map((url) => new URL(url).pathname)).toEqual([`/tasks/${first}/events`, `/tasks/${second}/events`])
+
+    // Idle: no task, or disabled.
+    observer.setOptions(client, null)
+    expect(observer.getSnapshot()).toBe(idleTaskStreamState)
+    await server.sseSettles(() => server.openStreams(second) === 0)
+    observer.setOptions(client, second, { enabled: false })
+    expect(urls).toHaveLength(2)
+    stop()
+  })
+
+  it('drops the texts of the old stream', async () => {
+    const client = new TaskcastClient({ baseUrl: server.url })
+    const [first, second] = [await runningTask(server.engine), await runningTask(server.engine)]
+    const observer = new TaskStreamObserver(client, first)
+    const stop = await connected(first, observer)
+    await server.engine.publishEvents(first, deltas(2))
+    await until(observer, (state) => state.events.length === 3)
+    expect(observer.getText('out')).toBe('d0;d1;')
+    observer.setOptions(client, second)
+    expect(observer.getText('out')).toBe('')
+    await server.sseSettles(() => server.openStreams(second) === 1)
+    await server.engine.publishEvents(second, deltas(1, 7))
+    await until(observer, (state) => state.events.length === 2)
+    expect(observer.getText('out')).toBe('d7;')
+    stop()
   })
 })

@@ -67,6 +67,59 @@ describe('useTaskEvents', () => {
     view.unmount()
   })
 
+  it('under StrictMode, mounting leaves exactly one open stream, a task change one, unmounting none', async () => {
+    const { engine, url } = server.current
+    const [first, second] = [await runningTask(engine), await runningTask(engine)]
+    const requests: string[] = []
+    const options: UseTaskEventsOptions = {
+      baseUrl: url,
+      fetch: (input, init) => {
+        requests.push(new URL(String(input)).pathname)
+        return fetch(input, init)
+      },
+    }
+    const element = (taskId: string) => (
+      <StrictMode>
+        <Events taskId={taskId} options={options} />
+      </StrictMode>
+    )
+    const view = mount(element(first))
+    await server.current.sseSettles(() => server.current.openStreams(first) === 1)
+    await vi.waitFor(() => expect(statusLine(view.container)).toBe('open status:running error:-'))
+    expect(requests).toEqual([`/tasks/${first}/events`])
+
+    view.render(element(second))
+    await server.current.sseSettles(() => server.current.openStreams(first) === 0 && server.current.openStreams(second) === 1)
+    await vi.waitFor(() => expect(items(view.container)).toHaveLength(1))
+    expect(requests).toEqual([`/tasks/${first}/events`, `/tasks/${second}/events`])
+
+    view.unmount()
+    await server.current.sseSettles(() => server.current.openStreams(second) === 0)
+    expect(sseLog(first)).toEqual(['connect', 'disconnect'])
+    expect(sseLog(second)).toEqual(['connect', 'disconnect'])
+    expect(requests).toHaveLength(2)
+  })
+
+  it('renders once per batch of events published in one request', async () => {
+    const { engine, url } = server.current
+    const taskId = await runningTask(engine)
+    const log: TaskStreamState[] = []
+    const view = mount(<Events taskId={taskId} options={{ baseUrl: url }} log={log} />)
+    await server.current.sseSettles(() => server.current.openStreams(taskId) === 1)
+    await vi.waitFor(() => expect(items(view.container)).toHaveLength(1))
+    for (let batch = 1; batch <= 3; batch++) {
+      const renders = log.length
+      await engine.publishEvents(
+        taskId,
+        Array.from({ length: 10 }, (_, i) => ({ type: 'n', data: batch * 10 + i })),
+      )
+      await vi.waitFor(() => expect(items(view.container)).toHaveLength(1 + 10 * batch))
+      // Ten events, one new state, one render.
+      expect(log.length).toBe(renders + 1)
+    }
+    view.unmount()
+  })
+
   it('closes the old stream and starts from an empty state when the task changes', async () => {
     const { engine, url } = server.current
     const [first, second] = [await runningTask(engine), await runningTask(engine)]
@@ -112,6 +165,29 @@ describe('useTaskEvents', () => {
     await vi.waitFor(() => expect(items(view.container)).toEqual(['b.x 2']))
     await server.current.sseSettles(() => server.current.openStreams(taskId) === 1)
     // The new stream may open before the old one is seen closing: compare as a set of moves.
+    expect(sseLog(taskId).sort()).toEqual(['connect', 'connect', 'disconnect'])
+    view.unmount()
+  })
+
+  it('restarts from an empty state when the base URL changes, and keeps the stream for an equal reconnect policy', async () => {
+    const { engine, url } = server.current
+    const taskId = await runningTask(engine)
+    await engine.publishEvent(taskId, { type: 'first', data: 1 })
+    const log: TaskStreamState[] = []
+    const element = (baseUrl: string) => (
+      <Events taskId={taskId} options={{ baseUrl, reconnect: { initialDelayMs: 10 } }} log={log} />
+    )
+    const view = mount(element(url))
+    await vi.waitFor(() => expect(items(view.container)).toHaveLength(2))
+    view.render(element(url))
+    expect(sseLog(taskId)).toEqual(['connect'])
+
+    const rendersBeforeSwitch = log.length
+    // The same server under another spelling: a new client, so a new stream.
+    view.render(element(`${url}/`))
+    expect(log[rendersBeforeSwitch]!.events).toEqual([])
+    await vi.waitFor(() => expect(items(view.container)).toHaveLength(2))
+    await server.current.sseSettles(() => server.current.openStreams(taskId) === 1 && sseLog(taskId).length === 3)
     expect(sseLog(taskId).sort()).toEqual(['connect', 'connect', 'disconnect'])
     view.unmount()
   })

@@ -6,8 +6,10 @@ import { mount, runningTask, useServer } from './support/dom.js'
 
 const server = useServer()
 
-function Text(props: { taskId: string; seriesId: string; options: UseTaskTextOptions }) {
-  return <pre>{useTaskText(props.taskId, props.seriesId, props.options)}</pre>
+function Text(props: { taskId: string; seriesId: string; options: UseTaskTextOptions; renders?: string[] }) {
+  const text = useTaskText(props.taskId, props.seriesId, props.options)
+  props.renders?.push(text)
+  return <pre>{text}</pre>
 }
 
 const delta = (text: string, seriesId = 'out') => ({
@@ -54,5 +56,57 @@ describe('useTaskText', () => {
     const page = mount(<Text taskId={taskId} seriesId="s" options={{ baseUrl: url, field: 'content' }} />)
     await vi.waitFor(() => expect(page.container.textContent).toBe('Hello'))
     page.unmount()
+  })
+
+  it('shows the full text of 10,000 deltas, rendering per batch and not per delta', async () => {
+    const { engine, url } = server.current
+    const taskId = await runningTask(engine)
+    const renders: string[] = []
+    const page = mount(<Text taskId={taskId} seriesId="out" options={{ baseUrl: url }} renders={renders} />)
+    // Live from the start: a late joiner would get the series as one snapshot instead.
+    await server.current.sseSettles(() => server.current.openStreams(taskId) === 1)
+    const pieces: string[] = []
+    for (let batch = 0; batch < 20; batch++) {
+      const events = Array.from({ length: 500 }, (_, i) => delta(`d${batch * 500 + i};`))
+      pieces.push(...events.map((e) => e.data.text))
+      await engine.publishEvents(taskId, events)
+    }
+    await engine.transitionTask(taskId, 'completed')
+    await vi.waitFor(() => expect(page.container.textContent).toBe(pieces.join('')))
+    // The count of appends is proven in @taskcast/client (TaskStreamObserver.getText): here,
+    // that the hook renders a few times per batch at most.
+    expect(renders.length).toBeLessThan(100)
+    expect(renders.at(-1)).toBe(pieces.join(''))
+    page.unmount()
+  })
+
+  it('renders only when its text changes', async () => {
+    const { engine, url } = server.current
+    const taskId = await runningTask(engine)
+    const renders: string[] = []
+    const page = mount(<Text taskId={taskId} seriesId="out" options={{ baseUrl: url }} renders={renders} />)
+    await server.current.sseSettles(() => server.current.openStreams(taskId) === 1)
+    await engine.publishEvents(taskId, [delta('x', 'another-series'), { type: 'tool.call', data: {} }])
+    await engine.publishEvents(taskId, [delta('a'), delta('b'), delta('c')])
+    await vi.waitFor(() => expect(page.container.textContent).toBe('abc'))
+    // The first render, then one for the batch of three: none for the status or the other series.
+    expect(renders).toEqual(['', 'abc'])
+    page.unmount()
+  })
+
+  it('under StrictMode, mounting leaves exactly one open stream and unmounting none', async () => {
+    const { engine, url } = server.current
+    const taskId = await runningTask(engine)
+    const page = mount(
+      <StrictMode>
+        <Text taskId={taskId} seriesId="out" options={{ baseUrl: url }} />
+      </StrictMode>,
+    )
+    await server.current.sseSettles(() => server.current.openStreams(taskId) === 1)
+    await engine.publishEvent(taskId, delta('hi'))
+    await vi.waitFor(() => expect(page.container.textContent).toBe('hi'))
+    page.unmount()
+    await server.current.sseSettles(() => server.current.openStreams(taskId) === 0)
+    expect(server.current.sse.filter((e) => e.taskId === taskId).map((e) => e.kind)).toEqual(['connect', 'disconnect'])
   })
 })

@@ -1,5 +1,4 @@
 // The producer's side over HTTP: the engine's task and event calls, against a standalone server.
-import { TaskcastClient, type SubscribeOptions, type TaskSubscription } from '@taskcast/client'
 import {
   TaskcastError,
   type CreateTaskInput,
@@ -11,7 +10,15 @@ import {
   type TaskStatus,
   type TransitionPayload,
 } from '@taskcast/core'
-import { toSubscribeSearchParams, type TokenSource } from '@taskcast/core/wire'
+import {
+  DEFAULT_RECONNECT,
+  openSubscription,
+  toSubscribeSearchParams,
+  type ConnectionSettings,
+  type SubscribeOptions,
+  type TaskSubscription,
+  type TokenSource,
+} from '@taskcast/core/wire'
 import { request, type RequesterSettings, type RequestOptions, type RetryOptions } from './http-requester.js'
 
 export interface TaskcastServerClientOptions {
@@ -42,7 +49,8 @@ function taskPath(taskId: string, rest = ''): string {
 
 export class TaskcastServerClient {
   private readonly settings: RequesterSettings
-  private readonly streams: TaskcastClient
+  /** How `subscribe` connects: the same stream reader as `@taskcast/client`'s. */
+  private readonly streams: ConnectionSettings
 
   /**
    * @example
@@ -61,7 +69,7 @@ export class TaskcastServerClient {
       fetch: fetchImpl,
       retry: { ...DEFAULT_RETRY, ...options.retry },
     }
-    this.streams = new TaskcastClient({ baseUrl: options.baseUrl, token: options.token, fetch: fetchImpl })
+    this.streams = { baseUrl: options.baseUrl, token: options.token, fetch: fetchImpl, reconnect: DEFAULT_RECONNECT }
   }
 
   /** @throws TaskcastError `DUPLICATE_TASK`, `VALIDATION_ERROR`, … */
@@ -135,6 +143,6 @@ export class TaskcastServerClient {
 
   /** Streams a task's events, with the reconnect and resume of `@taskcast/client`. */
   subscribe<TData = unknown>(taskId: string, options: SubscribeOptions<TData>): TaskSubscription {
-    return this.streams.subscribe(taskId, options)
+    return openSubscription(this.streams, taskId, options)
   }
 }

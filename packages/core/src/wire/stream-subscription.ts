@@ -1,20 +1,14 @@
 // One subscription to a task's SSE stream (SPEC §8): connect, parse, deliver; when the
 // connection drops before `taskcast.done`, reconnect with backoff and resume after the last
 // delivered event (`since.id`), so the application sees every event once and in order.
-import { STATUS_EVENT_TYPE, TaskcastError, type StatusEventData, type TerminalStatus } from '@taskcast/core'
-import { isPlainObject } from '@taskcast/core/internal'
-import {
-  authHeaders,
-  backoffDelay,
-  DONE_FRAME,
-  ERROR_FRAME,
-  EVENT_FRAME,
-  networkError,
-  sleep,
-  taskcastErrorFromResponse,
-  taskcastErrorFromWire,
-  toSubscribeSearchParams,
-} from '@taskcast/core/wire'
+import { TaskcastError } from '../errors.js'
+import { isPlainObject } from '../json-value.js'
+import { toSubscribeSearchParams } from '../query.js'
+import { STATUS_EVENT_TYPE, type StatusEventData, type TerminalStatus } from '../types.js'
+import { authHeaders } from './auth-headers.js'
+import { backoffDelay, sleep } from './backoff.js'
+import { networkError, taskcastErrorFromResponse, taskcastErrorFromWire } from './errors-from-http.js'
+import { DONE_FRAME, ERROR_FRAME, EVENT_FRAME } from './sse-frames.js'
 import { createSSEParser, type SSEMessage } from './sse-parser.js'
 import type { ConnectionSettings, DoneReason, SubscribeOptions, TaskEnvelope, TaskSubscription } from './subscription.js'
 

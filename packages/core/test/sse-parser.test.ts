@@ -1,6 +1,6 @@
 // The SSE parser against the WHATWG rules, fed the same bytes split at every possible place.
 import { describe, expect, it } from 'vitest'
-import { createSSEParser, type SSEMessage } from '../src/sse-parser.js'
+import { createSSEParser, type SSEMessage } from '../src/wire/sse-parser.js'
 
 const encoder = new TextEncoder()
 
