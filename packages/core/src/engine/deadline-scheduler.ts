@@ -16,7 +16,9 @@ export class DeadlineScheduler {
     const handle = this.clock.setTimeout(
       () => {
         this.timers.delete(key)
-        if (delay > MAX_TIMER_DELAY_MS) this.schedule(key, at)
+        // Past setTimeout's range, or early: Node's timers may fire a millisecond before the
+        // clock says the time has come, and a deadline must never fire before its time.
+        if (this.clock.now() < at) this.schedule(key, at)
         else this.onDeadline(key)
       },
       Math.min(Math.max(0, delay), MAX_TIMER_DELAY_MS),
