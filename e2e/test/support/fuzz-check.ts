@@ -1,24 +1,12 @@
 // Runs fuzz cases against a server and judges every answer: no 5xx, no reset or hang, the one
 // error body with a code of the closed set and its status, and what each case's expectation says.
 import { TASKCAST_ERROR_CODES, type TaskcastErrorCode } from '@taskcast/core'
+import { HTTP_STATUS_BY_CODE } from '@taskcast/core/wire'
 import type { Category, FuzzCase } from './fuzz-cases.js'
 import type { FuzzClient, Outcome } from './fuzz-client.js'
 
-/** The status of each code (packages/server README, "Errors"): a 4xx must carry the code of its status. */
-const STATUS_OF: Record<TaskcastErrorCode, number> = {
-  VALIDATION_ERROR: 400,
-  INVALID_TRANSITION: 400,
-  TASK_NOT_RUNNING: 400,
-  UNAUTHORIZED: 401,
-  FORBIDDEN: 403,
-  TASK_NOT_FOUND: 404,
-  ROUTE_NOT_FOUND: 404,
-  DUPLICATE_TASK: 409,
-  CONFLICT: 409,
-  PAYLOAD_TOO_LARGE: 413,
-  INTERNAL: 500,
-  STORE_UNAVAILABLE: 503,
-}
+/** The status of each code: a 4xx must carry the code of its status (the table itself is pinned by the server's tests). */
+const STATUS_OF = HTTP_STATUS_BY_CODE
 
 export interface Finding {
   fuzzCase: FuzzCase

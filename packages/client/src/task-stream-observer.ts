@@ -14,7 +14,7 @@ import type {
 } from '@taskcast/core'
 import { toSubscribeSearchParams } from '@taskcast/core/wire'
 import { appendSeriesText, type AccumulateTextOptions } from './accumulate-text.js'
-import type { TaskEnvelope, TaskSubscription } from './subscription.js'
+import type { TaskEnvelope, TaskSubscription } from '@taskcast/core/wire'
 import type { TaskcastClient } from './taskcast-client.js'
 
 export interface TaskStreamState<TData = unknown> {
