@@ -9,6 +9,7 @@ import {
   type LongTermStore,
   type ShortTermStore,
 } from '@taskcast/core'
+import { withTimeout } from '@taskcast/core/internal'
 import { adapterOptionError } from './config/config-error.js'
 import type { ResolvedConfig } from './config/config-types.js'
 import { errorText } from './error-text.js'
@@ -161,21 +162,16 @@ async function buildLongTerm(
 
 /** Waits for `check`, turning a failure or a timeout into one line with the address and the key. */
 async function reachable<T>(check: Promise<T>, service: string, url: string, key: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new TaskcastError('STORE_UNAVAILABLE', `no answer within ${REACHABLE_TIMEOUT_MS / 1000} s`)),
-      REACHABLE_TIMEOUT_MS,
-    )
-  })
+  const timedOut = Symbol('timed out')
   try {
-    return await Promise.race([check, timeout])
+    const answer = await withTimeout(check, REACHABLE_TIMEOUT_MS, timedOut)
+    if (answer === timedOut) throw new TaskcastError('STORE_UNAVAILABLE', `no answer within ${REACHABLE_TIMEOUT_MS / 1000} s`)
+    return answer as T
   } catch (error) {
     const code = TaskcastError.isInstance(error) && error.code === 'INTERNAL' ? 'INTERNAL' : 'STORE_UNAVAILABLE'
     const what = code === 'INTERNAL' ? `${service} at ${redactUrl(url)} (${key}) failed` : `cannot reach ${service} at ${redactUrl(url)} (${key})`
     throw new TaskcastError(code, `${what}: ${errorText(error)}`, { cause: error })
   } finally {
-    clearTimeout(timer)
     // The losing promise may still reject later (e.g. once the adapters are closed).
     check.catch(() => undefined)
   }

@@ -4,6 +4,7 @@ import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createAdaptorServer } from '@hono/node-server'
 import { TaskEngine, TaskcastError, type TaskcastHooks } from '@taskcast/core'
+import { withTimeout } from '@taskcast/core/internal'
 import { createTaskcastApp, type AuthOptions, type TaskcastApp } from '@taskcast/server'
 import { openAdapters, type Adapters } from './adapters.js'
 import type { ResolvedConfig, TaskcastConfig } from './config/config-types.js'
@@ -221,15 +222,7 @@ async function shutdown({ app, http, closeIdle, engine, adapters, sentry, logger
   logger.info('taskcast stopped')
 }
 
-/** Whether `promise` settled within `ms`. */
-async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: ReturnType<typeof setTimeout> | undefined
-  const timedOut = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms)
-  })
-  try {
-    return await Promise.race([promise.then(() => true as const, () => true as const), timedOut])
-  } finally {
-    clearTimeout(timer)
-  }
+/** Whether `promise` settled (either way) within `ms`. */
+function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  return withTimeout(promise.then(() => true, () => true), ms, false)
 }
