@@ -35,6 +35,11 @@ export interface SubscriptionHandlers {
    * in the store (expired, or the store lost it). The subscription has ended.
    */
   onGone?(reason: GoneReason): void
+  /**
+   * Asked after each replayed envelope: a promise pauses the replay until it settles (the
+   * consumer's socket is full). A long log then costs each reader a window, not a copy.
+   */
+  replayPause?(): Promise<void> | undefined
 }
 
 /** Why a followed task went away (see `SubscriptionHandlers.onGone`). */
@@ -64,6 +69,13 @@ export interface SubscriptionSource {
 }
 
 type State = 'replaying' | 'live' | 'filling' | 'closed'
+
+/**
+ * Live events held while the replay is under way, at most; past it only the newest is kept,
+ * and the ones in between are read back from the store (a paused replay of a busy task would
+ * otherwise hold every event published meanwhile).
+ */
+const MAX_BUFFERED_EVENTS = 1000
 
 export class Subscription {
   private state: State = 'replaying'
@@ -130,6 +142,11 @@ export class Subscription {
       for (const { item, snapshot } of prepared.items) {
         this.emit(item, snapshot)
         if (this.closed) return
+        const pause = this.handlers.replayPause?.()
+        if (pause) {
+          await pause
+          if (this.closed) return
+        }
       }
       if (prepared.truncated) return this.end(() => this.handlers.onLimit?.())
       if (this.stream.doneStatus) return this.finish(this.stream.doneStatus)
@@ -187,7 +204,14 @@ export class Subscription {
       void this.drain().catch((error: unknown) => this.fail(error))
       return
     }
-    if (this.state !== 'closed') this.buffer.push(event)
+    if (this.state === 'closed') return
+    if (this.buffer.length >= MAX_BUFFERED_EVENTS) {
+      // Keep the newest: `drain` reads the range before it from the store.
+      const newest = this.buffer.reduce((a, b) => (b.index > a.index ? b : a))
+      this.buffer = [event.index > newest.index ? event : newest]
+      return
+    }
+    this.buffer.push(event)
   }
 
   /** Delivers buffered events in index order, reading any missing range from the store. */

@@ -29,12 +29,8 @@ export interface SseConnectionOwner {
 
 export class SseConnection implements SseTransportListener {
   private state: 'open' | 'ending' | 'aborted' = 'open'
-  /**
-   * Where the first synchronous burst of events (the history replay) ends in the byte stream;
-   * its unread part does not count against the limit. See `write`.
-   */
+  /** Where the history replay ends in the byte stream so far; its unread part does not count against the limit. */
   private replayEnd = 0
-  private burst: 'not-started' | 'open' | 'over' = 'not-started'
   private readonly heartbeat: ReturnType<typeof setInterval>
   private drainWaiters: (() => void)[] | undefined
 
@@ -58,35 +54,32 @@ export class SseConnection implements SseTransportListener {
     return this.state === 'open'
   }
 
-  /** Queues a frame. Past the buffer limit the connection is dropped instead (the client can resume). */
-  send(frame: SseChunk): void {
-    this.write(frame, true)
+  /** Bytes written that the client has not taken yet. */
+  get pendingBytes(): number {
+    return this.transport.pendingBytes
   }
 
-  private write(frame: SseChunk, isEvent: boolean): void {
+  /** Queues a frame. Past the buffer limit the connection is dropped instead (the client can resume). */
+  send(frame: SseChunk): void {
     if (this.state !== 'open') return
     const transport = this.transport
-    // The history replay is written in one synchronous burst, from memory the engine already
-    // held; counting it would cut healthy clients of long tasks. The limit applies to what is
-    // queued beyond the still-unread part of that first burst of events (a ping that went
-    // out while the log was being read does not start it).
-    if (this.burst === 'not-started' && isEvent) {
-      this.burst = 'open'
-      queueMicrotask(() => {
-        this.burst = 'over'
-      })
-    }
-    if (this.burst !== 'open') {
-      const pending = transport.pendingBytes
-      // Bytes leave in order, so the first bytes taken are the replay's.
-      const unreadReplay = Math.max(0, this.replayEnd - (transport.writtenBytes - pending))
-      if (pending - unreadReplay > this.maxBufferedBytes) {
-        this.abort('overflow')
-        return
-      }
+    const pending = transport.pendingBytes
+    // Bytes leave in order, so the first bytes taken are the replay's. The replay is paced by
+    // its producer (it waits for the socket between windows), so only what is queued beyond
+    // its unread part says whether this client keeps up.
+    const unreadReplay = Math.max(0, this.replayEnd - (transport.writtenBytes - pending))
+    if (pending - unreadReplay > this.maxBufferedBytes) {
+      this.abort('overflow')
+      return
     }
     transport.write(frame)
-    if (this.burst === 'open') this.replayEnd = transport.writtenBytes
+  }
+
+  /** Queues a frame of the history replay, whose pace the replay sets itself (see `TaskStream.replayPause`). */
+  sendReplay(frame: SseChunk): void {
+    if (this.state !== 'open') return
+    this.transport.write(frame)
+    this.replayEnd = this.transport.writtenBytes
   }
 
   /** Ends cleanly: frames already queued are still delivered, then the response ends. */
@@ -109,7 +102,7 @@ export class SseConnection implements SseTransportListener {
 
   /** The heartbeat: bytes still in flight mean the line is not idle; piling pings on a stuck client helps no one. */
   ping(): void {
-    if (this.transport.pendingBytes === 0) this.write(PING_FRAME, false)
+    if (this.transport.pendingBytes === 0) this.send(PING_FRAME)
   }
 
   onClientGone(): void {

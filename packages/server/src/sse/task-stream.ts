@@ -19,6 +19,9 @@ import { doneFrame, goneFrame } from './frames.js'
 import { SseConnection, type SseCloseReason, type SseConnectionOwner } from './sse-connection.js'
 import type { SseTransport } from './sse-transport.js'
 
+/** Unread bytes past which the history replay waits for the client (the Node transport flushes at this size too). */
+const REPLAY_WINDOW_BYTES = 64 * 1024
+
 export interface StreamRequest {
   taskId: string
   filter: SubscribeFilter
@@ -84,8 +87,15 @@ export class TaskStream implements SubscriptionHandlers, SseConnectionOwner {
     if (this.expiresAt !== undefined && this.connection.isOpen) this.armExpiry()
   }
 
+  /** The replay waits while this much is unread, so a reader that is slow or gone costs a window, not the log. */
+  replayPause(): Promise<void> | undefined {
+    return this.connection.pendingBytes > REPLAY_WINDOW_BYTES ? this.connection.drained() : undefined
+  }
+
   onEnvelope(envelope: SSEEnvelope): void {
-    this.connection.send(sharedEventFrame(envelope, this.wrap, !this.live))
+    const frame = sharedEventFrame(envelope, this.wrap, !this.live)
+    if (this.live) this.connection.send(frame)
+    else this.connection.sendReplay(frame)
   }
 
   onLive(): void {
