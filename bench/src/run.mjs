@@ -13,6 +13,7 @@ import { fanout } from './scenarios/fanout.mjs'
 import { idleConnections } from './scenarios/idle.mjs'
 import { lifecycle } from './scenarios/lifecycle.mjs'
 import { publishBatch, publishSingle } from './scenarios/publish.mjs'
+import { lateJoiners } from './scenarios/late-joiners.mjs'
 import { replayAccumulate, replayKeepAll } from './scenarios/replay.mjs'
 import { startServer } from './servers.mjs'
 
@@ -24,6 +25,7 @@ const SCENARIOS = [
   { name: 'fanout-1000', run: fanout(1000, 50, 500) },
   { name: 'replay-keep-all', run: replayKeepAll },
   { name: 'replay-accumulate', run: replayAccumulate },
+  { name: 'late-joiners', run: lateJoiners },
   // RSS moves in whole heap pages: three fresh servers, the median counts.
   { name: 'idle-connections', run: idleConnections, repeat: 3 },
 ]

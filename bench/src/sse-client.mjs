@@ -6,6 +6,7 @@ import { connect } from 'node:net'
 const RAW_INDEX = '"rawIndex":'
 const EVENT_PREFIX = 'event: taskcast.event'
 const DONE_PREFIX = 'event: taskcast.done'
+const RETRY_PREFIX = 'retry:'
 
 export class SseSubscriber {
   /**
@@ -36,6 +37,7 @@ export class SseSubscriber {
     this.unexpected = 0
     this.framesAfterDone = 0
     this.pings = 0
+    this.retries = 0
     this.gotDone = false
     this.doneReason = undefined
     this.rest = ''
@@ -174,6 +176,9 @@ export class SseSubscriber {
       this.doneReason = reason?.[1]
     } else if (text.charCodeAt(start) === 58 /* ':' */) {
       this.pings++
+    } else if (text.startsWith(RETRY_PREFIX, start)) {
+      // The reconnect delay every stream starts with: no event.
+      this.retries++
     } else {
       this.unexpected++
     }
