@@ -291,7 +291,11 @@ describe('archive outbox', () => {
     await clock.advance(100)
     expect((await archive.getEvents(task.id)).map((event) => [event.index, event.data])).toEqual([
       [0, { status: 'running', previousStatus: 'pending' }],
+      [1, null],
+      [2, null],
       [3, { text: 'Once upon a time' }],
+      [4, null],
+      [5, null],
       [6, { pct: 3 }],
       [7, { status: 'completed', previousStatus: 'running' }],
     ])

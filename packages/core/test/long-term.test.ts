@@ -31,7 +31,7 @@ describe('long-term store', () => {
     expect((await longTermStore.getEvents(task.id)).map((e) => e.index)).toEqual([0, 1, 2, 3])
   })
 
-  it('keeps an accumulate series as one row holding the running value', async () => {
+  it('keeps an accumulate series as one row holding the running value, and a data-less place for each other delta', async () => {
     const longTermStore = new MemoryLongTermStore()
     const { engine } = memoryEngine({ longTermStore })
     const task = await runningTask(engine)
@@ -40,9 +40,12 @@ describe('long-term store', () => {
     await engine.publishEvent(task.id, { ...acc, data: { text: 'c' } })
     await engine.stop()
     const rows = await longTermStore.getEvents(task.id)
-    expect(rows.map((e) => [e.index, e.data])).toEqual([
-      [0, { status: 'running', previousStatus: 'pending' }],
-      [3, { text: 'abc' }],
+    expect(rows.map((e) => [e.index, e.data, e.superseded ?? false])).toEqual([
+      [0, { status: 'running', previousStatus: 'pending' }, false],
+      // The places of the collapsed deltas keep filteredIndex the same as live for an archived task.
+      [1, null, true],
+      [2, null, true],
+      [3, { text: 'abc' }, false],
     ])
   })
 

@@ -1,6 +1,7 @@
-import { describeBroadcastProviderContract, describeShortTermStoreContract } from '../src/testing/index.js'
+import { describeBroadcastProviderContract, describeLongTermStoreContract, describeShortTermStoreContract } from '../src/testing/index.js'
 import { MemoryBroadcastProvider } from '../src/memory/memory-broadcast-provider.js'
 import { MemoryShortTermStore } from '../src/memory/memory-short-term-store.js'
+import { MemoryLongTermStore } from '../src/memory/memory-long-term-store.js'
 
 describeShortTermStoreContract('memory', { create: () => new MemoryShortTermStore(), deadlines: true })
 describeBroadcastProviderContract('memory', {
@@ -10,3 +11,4 @@ describeBroadcastProviderContract('memory', {
     return provider
   },
 })
+describeLongTermStoreContract('memory', { create: () => new MemoryLongTermStore() })

@@ -13,6 +13,8 @@ export interface TableNames {
   tasks: string
   events: string
   migrations: string
+  /** The function merging runs of compacted series places (migration 0002). */
+  mergeRuns: string
 }
 
 /**
@@ -43,5 +45,6 @@ export function tableNames(schema: string, tablePrefix: string): TableNames {
     tasks: qualified('tasks'),
     events: qualified('events'),
     migrations: qualified('migrations'),
+    mergeRuns: qualified('merge_runs'),
   }
 }

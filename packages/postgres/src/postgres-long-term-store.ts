@@ -1,18 +1,32 @@
 // PostgresLongTermStore: core's LongTermStore on PostgreSQL (SPEC §6), with compacted series rows.
-import { TaskcastError } from '@taskcast/core'
+import { isTerminalStatus, TASK_STATUSES, TaskcastError } from '@taskcast/core'
 import type { EventRange, LongTermStore, Task, TaskEvent } from '@taskcast/core'
 import type { Pool } from 'pg'
 import { withClient, withTransaction } from './connection.js'
-import { chunk, dedupeEvents, MAX_ROWS_PER_STATEMENT, upsertEventsStatement } from './event-rows.js'
+import { upsertEventsStatements, type Run } from './event-rows.js'
 import { runMigrations, type AppliedMigration } from './migrations/run-migrations.js'
 import { resolveOptions, type PostgresLongTermStoreOptions, type ResolvedOptions } from './options.js'
+import { fromTextColumn, toTextColumn } from './text-column.js'
+
+const TERMINAL_STATUSES = TASK_STATUSES.filter(isTerminalStatus)
+
+/** One row as `getEvents` reads it. */
+interface EventRow {
+  event: Omit<TaskEvent, 'data' | 'superseded'>
+  /** The data's JSON text, or null when the event has none (or it was replaced). */
+  data: string | null
+  superseded: boolean
+  collapsed: Run[] | null
+}
 
 /**
  * The long-term archive on PostgreSQL.
  *
- * Writes are idempotent upserts: resending a batch changes nothing. Accumulate and latest
- * series keep one row each, replaced in place by the series' newer event, so an archived
- * accumulate series reads back as one event holding the accumulated value.
+ * Writes are idempotent upserts: resending a batch changes nothing, and batches may arrive in
+ * any order. Accumulate and latest series keep one row each, moved forward in place to the
+ * series' newest event (for accumulate, holding the running value); the row also keeps the
+ * places of the series' other events (runs of indexes with their type and level), which
+ * reads return as placeholders, so that `filteredIndex` counts them as it did live.
  *
  * @example
  * ```ts
@@ -40,28 +54,37 @@ export class PostgresLongTermStore implements LongTermStore {
     return runMigrations(pool, { schema, tablePrefix })
   }
 
+  /** Inserts or replaces the task; a stored terminal task is never replaced by a non-terminal snapshot. */
   async saveTask(task: Task): Promise<void> {
     const { pool, names } = await this.ready()
     await withClient(pool, 'saving a task', (client) =>
       client.query(
-        `INSERT INTO ${names.tasks} (id, type, status, created_at, updated_at, task)
-         VALUES ($1, $2, $3, $4, $5, $6::jsonb)
+        `INSERT INTO ${names.tasks} AS t (id, type, status, created_at, updated_at, task)
+         VALUES ($1, $2, $3, $4, $5, $6::json)
          ON CONFLICT (id) DO UPDATE SET type = EXCLUDED.type, status = EXCLUDED.status,
-           created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at, task = EXCLUDED.task`,
-        [task.id, task.type ?? null, task.status, task.createdAt, task.updatedAt, JSON.stringify(task)],
+           created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at, task = EXCLUDED.task
+         WHERE NOT (t.status = ANY($7::text[]) AND NOT EXCLUDED.status = ANY($7::text[]))`,
+        [
+          task.id,
+          task.type === undefined ? null : toTextColumn(task.type),
+          task.status,
+          task.createdAt,
+          task.updatedAt,
+          JSON.stringify(task),
+          TERMINAL_STATUSES,
+        ],
       ),
     )
   }
 
   /**
-   * One multi-row upsert per call (per 500 rows, in one
-   * transaction when several statements are needed).
+   * One multi-row upsert per call (per 500 rows, in one transaction when several statements
+   * are needed).
    */
   async saveEvents(events: TaskEvent[]): Promise<void> {
-    const rows = dedupeEvents(events)
-    if (rows.length === 0) return
+    if (events.length === 0) return
     const { pool, names } = await this.ready()
-    const statements = chunk(rows, MAX_ROWS_PER_STATEMENT).map((slice) => upsertEventsStatement(names, slice))
+    const statements = upsertEventsStatements(names, events)
     const [only] = statements
     if (statements.length === 1 && only !== undefined) {
       await withClient(pool, 'saving events', (client) => client.query(only))
@@ -80,28 +103,45 @@ export class PostgresLongTermStore implements LongTermStore {
     return rows[0]?.task ?? null
   }
 
-  /** Events in index order; `range` bounds are inclusive. */
+  /**
+   * Events in index order, placeholders included; `range` bounds are inclusive. Compacted
+   * series rows are read whatever their index: the places they keep may lie in the range.
+   */
   async getEvents(taskId: string, range: EventRange = {}): Promise<TaskEvent[]> {
     const { pool, names } = await this.ready()
+    const from = range.fromIndex ?? 0
+    const to = range.toIndex ?? Number.POSITIVE_INFINITY
     const values: unknown[] = [taskId]
-    let where = 'task_id = $1'
+    let within = 'TRUE'
     if (range.fromIndex !== undefined) {
       values.push(range.fromIndex)
-      where += ` AND idx >= $${values.length}`
+      within += ` AND idx >= $${values.length}`
     }
     if (range.toIndex !== undefined) {
       values.push(range.toIndex)
-      where += ` AND idx <= $${values.length}`
+      within += ` AND idx <= $${values.length}`
     }
     const { rows } = await withClient(pool, 'reading events', (client) =>
-      client.query<{ event: TaskEvent }>(
-        // An absent data value is SQL NULL and stays absent; JSON null comes back as null.
-        `SELECT CASE WHEN data IS NULL THEN event ELSE jsonb_set(event, '{data}', data) END AS event
-         FROM ${names.events} WHERE ${where} ORDER BY idx`,
+      client.query<EventRow>(
+        `SELECT event, data::text AS data, superseded, collapsed FROM ${names.events}
+         WHERE task_id = $1 AND ((${within}) OR collapsed IS NOT NULL)`,
         values,
       ),
     )
-    return rows.map((row) => row.event)
+    const events: TaskEvent[] = []
+    for (const row of rows) {
+      const event: TaskEvent = { ...row.event } as TaskEvent
+      // An absent data value is SQL NULL and stays absent; JSON null comes back as null.
+      if (row.superseded) Object.assign(event, { data: null, superseded: true })
+      else if (row.data !== null) event.data = JSON.parse(row.data)
+      if (event.index >= from && event.index <= to) events.push(event)
+      for (const [first, last, type, level] of row.collapsed ?? []) {
+        for (let index = Math.max(first, from); index <= Math.min(last, to); index++) {
+          events.push({ ...row.event, id: `${taskId}:${index}`, index, type: fromTextColumn(type), level, data: null, superseded: true })
+        }
+      }
+    }
+    return events.sort((a, b) => a.index - b.index)
   }
 
   /** Deletes the task and all its events at once. Resolves whether anything was stored for it. */

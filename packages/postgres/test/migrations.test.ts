@@ -39,6 +39,7 @@ describe('migration files', () => {
     // between databases migrated before and after it. Add a new migration instead.
     const released: Record<number, string> = {
       1: 'c5cf3c80b08c64f15b8fe19a05b0504a97117a2fa799ebf2f2bd59ba32e9885c',
+      2: '43dde9442324f03c2b6a478d8a7e46df1e2d03fbf95d76345df657d2e89f07d0',
     }
     const statements = (sql: string) => sql.replace(/--[^\n]*/g, '').replace(/\s+/g, ' ').trim()
     for (const migration of MIGRATIONS) {
@@ -47,6 +48,12 @@ describe('migration files', () => {
     }
   })
 })
+
+/** Every migration, as `runMigrations` reports and records them. */
+const ALL = [
+  { version: 1, name: 'init' },
+  { version: 2, name: 'series-places' },
+]
 
 describePostgres('runMigrations', () => {
   let admin: pg.Pool
@@ -85,9 +92,9 @@ describePostgres('runMigrations', () => {
   test('creates the schema, applies every migration once and records it', async () => {
     const schema = newSchema()
     const applied = await runMigrations(admin, { schema })
-    expect(applied).toEqual([{ version: 1, name: 'init' }])
-    expect(MIGRATIONS.map((m) => m.version)).toEqual([1])
-    expect(await recorded(schema)).toEqual([{ version: 1, name: 'init' }])
+    expect(applied).toEqual(ALL)
+    expect(MIGRATIONS.map((m) => m.version)).toEqual([1, 2])
+    expect(await recorded(schema)).toEqual(ALL)
     expect(await tables(schema)).toEqual(['taskcast_events', 'taskcast_migrations', 'taskcast_tasks'])
     const { rows } = await admin.query<{ indexname: string }>(
       'SELECT indexname FROM pg_indexes WHERE schemaname = $1 ORDER BY indexname',
@@ -118,9 +125,8 @@ describePostgres('runMigrations', () => {
     const pools = [createPool(1), createPool(1), createPool(1)]
     try {
       const results = await Promise.all(pools.map((pool) => runMigrations(pool, { schema })))
-      expect(results.flat()).toEqual([{ version: 1, name: 'init' }])
-      expect(results.filter((applied) => applied.length === 0)).toHaveLength(2)
-      expect(await recorded(schema)).toEqual([{ version: 1, name: 'init' }])
+      expect(results.flat().sort((a, b) => a.version - b.version)).toEqual(ALL)
+      expect(await recorded(schema)).toEqual(ALL)
     } finally {
       await Promise.all(pools.map((pool) => pool.end()))
     }
@@ -128,8 +134,8 @@ describePostgres('runMigrations', () => {
 
   test('keeps separate table sets apart by prefix in one schema', async () => {
     const schema = newSchema()
-    expect(await runMigrations(admin, { schema, tablePrefix: 'a_' })).toEqual([{ version: 1, name: 'init' }])
-    expect(await runMigrations(admin, { schema, tablePrefix: 'b_' })).toEqual([{ version: 1, name: 'init' }])
+    expect(await runMigrations(admin, { schema, tablePrefix: 'a_' })).toEqual(ALL)
+    expect(await runMigrations(admin, { schema, tablePrefix: 'b_' })).toEqual(ALL)
     expect(await tables(schema)).toEqual([
       'a_events',
       'a_migrations',
@@ -142,8 +148,8 @@ describePostgres('runMigrations', () => {
 
   test('accepts a URL and closes the pool it created', async () => {
     const schema = newSchema()
-    expect(await runMigrations(POSTGRES_URL, { schema })).toEqual([{ version: 1, name: 'init' }])
-    expect(await recorded(schema)).toEqual([{ version: 1, name: 'init' }])
+    expect(await runMigrations(POSTGRES_URL, { schema })).toEqual(ALL)
+    expect(await recorded(schema)).toEqual(ALL)
   })
 
   test('the store migrates before its first operation when autoMigrate is set', async () => {
@@ -153,15 +159,70 @@ describePostgres('runMigrations', () => {
     // Concurrent first calls share one migration run.
     await Promise.all([store.saveTask(task), store.getTask('missing'), store.getEvents('missing')])
     expect(await store.getTask(task.id)).toEqual(task)
-    expect(await recorded(schema)).toEqual([{ version: 1, name: 'init' }])
+    expect(await recorded(schema)).toEqual(ALL)
     await store.close()
   })
 
   test('store.migrate() applies pending migrations and reports them', async () => {
     const schema = newSchema()
     const store = new PostgresLongTermStore({ pool: admin, schema })
-    expect(await store.migrate()).toEqual([{ version: 1, name: 'init' }])
+    expect(await store.migrate()).toEqual(ALL)
     expect(await store.migrate()).toEqual([])
+    await store.close()
+  })
+
+  test('upgrading a database of migration 1 keeps what it archived readable', async () => {
+    const schema = newSchema()
+    const store = new PostgresLongTermStore({ pool: admin, schema })
+    // Migration 1 alone, as an older release applied it, and rows as that release wrote them.
+    await admin.query(`CREATE SCHEMA "${schema}"`)
+    await admin.query(
+      `CREATE TABLE "${schema}".taskcast_migrations
+         (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
+    )
+    await admin.query(renderMigration(MIGRATIONS[0]!, schema, 'taskcast_'))
+    await admin.query(`INSERT INTO "${schema}".taskcast_migrations (version, name) VALUES (1, 'init')`)
+    const task = makeTask({ status: 'completed', result: { text: 'Once upon a time' } })
+    const base = { taskId: task.id, level: 'info' as const }
+    const status = { ...base, id: `${task.id}_e0`, index: 0, timestamp: 1, type: 'taskcast:status' }
+    const answer = { ...base, id: `${task.id}_e2`, index: 2, timestamp: 2, type: 'llm.delta', seriesId: 'answer', seriesMode: 'accumulate' as const }
+    await admin.query(`INSERT INTO "${schema}".taskcast_tasks VALUES ($1, $2, $3, $4, $5, $6::jsonb)`, [
+      task.id,
+      task.type,
+      task.status,
+      task.createdAt,
+      task.updatedAt,
+      JSON.stringify(task),
+    ])
+    await admin.query(
+      `INSERT INTO "${schema}".taskcast_events VALUES ($1, 0, $2, $3, 'info', 1, NULL, NULL, $4::jsonb, $5::jsonb),
+         ($1, 2, $6, 'llm.delta', 'info', 2, 'answer', 'accumulate', $7::jsonb, $8::jsonb)`,
+      [
+        task.id,
+        status.id,
+        status.type,
+        JSON.stringify({ status: 'completed' }),
+        JSON.stringify(status),
+        answer.id,
+        JSON.stringify({ text: 'Once upon a time' }),
+        JSON.stringify(answer),
+      ],
+    )
+
+    expect(await runMigrations(admin, { schema })).toEqual([{ version: 2, name: 'series-places' }])
+    expect(await store.getTask(task.id)).toEqual(task)
+    expect(await store.getEvents(task.id)).toEqual([
+      { ...status, data: { status: 'completed' } },
+      { ...answer, data: { text: 'Once upon a time' } },
+    ])
+    // The series row it left moves on as rows of this release do.
+    const next = { ...answer, id: `${task.id}_e3`, index: 3, data: { text: 'Once upon a time!' } }
+    await store.saveEvents([next])
+    expect((await store.getEvents(task.id)).map((e) => [e.index, e.superseded ?? false, e.data])).toEqual([
+      [0, false, { status: 'completed' }],
+      [2, true, null],
+      [3, false, { text: 'Once upon a time!' }],
+    ])
     await store.close()
   })
 

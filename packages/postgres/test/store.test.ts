@@ -1,5 +1,7 @@
-// PostgresLongTermStore against the real server: roundtrips, ordering, exactly-once writes, series compaction.
+// PostgresLongTermStore against the real server: what it stores (rows), beyond the shared
+// contract (contract.test.ts): roundtrips, ordering, exactly-once writes, series compaction.
 import type { TaskEvent } from '@taskcast/core'
+import { placeholderOf } from '@taskcast/core/testing'
 import type pg from 'pg'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { PostgresLongTermStore, runMigrations } from '../src/index.js'
@@ -23,8 +25,8 @@ describePostgres('PostgresLongTermStore', () => {
 
   /** The raw rows of a task, to check what is stored and not only what reads return. */
   async function rows(taskId: string) {
-    const result = await pool.query<{ idx: number; id: string; series_id: string | null; data: unknown }>(
-      `SELECT idx, id, series_id, data FROM "${schema}".taskcast_events WHERE task_id = $1 ORDER BY idx`,
+    const result = await pool.query<{ idx: number; id: string; series_id: string | null; data: unknown; collapsed: unknown }>(
+      `SELECT idx, id, series_id, data, collapsed FROM "${schema}".taskcast_events WHERE task_id = $1 ORDER BY idx`,
       [taskId],
     )
     return result.rows
@@ -136,10 +138,11 @@ describePostgres('PostgresLongTermStore', () => {
       await store.saveEvents(events)
       await store.saveEvents(events)
       const read = await store.getEvents(taskId)
-      // The 12 accumulate events collapse into their newest one, at index 1199.
-      const expected = events.filter((e) => e.seriesId === undefined || e.index === 1_199)
+      // The 12 accumulate events collapse into their newest one, at index 1199; the others keep their places.
+      const last = events[1_199]!
+      const expected = events.map((e) => (e.seriesId === undefined || e === last ? e : placeholderOf(e, last)))
       expect(read).toEqual(expected)
-      expect(read).toHaveLength(1_234 - 11)
+      expect(await rows(taskId)).toHaveLength(1_234 - 11)
     })
   })
 
@@ -161,12 +164,22 @@ describePostgres('PostgresLongTermStore', () => {
       await store.saveEvents(batch2)
       await store.saveEvents(batch3)
 
+      // Still one row for the series; the places of its earlier events are runs in `collapsed`.
       expect(await rows(taskId)).toEqual([
-        { idx: 0, id: status.id, series_id: null, data: status.data },
-        { idx: 2, id: other1.id, series_id: null, data: other1.data },
-        { idx: 4, id: last.id, series_id: 'answer', data: { text: 'Once upon a time' } },
+        { idx: 0, id: status.id, series_id: null, data: status.data, collapsed: null },
+        { idx: 2, id: other1.id, series_id: null, data: other1.data, collapsed: null },
+        {
+          idx: 4,
+          id: last.id,
+          series_id: 'answer',
+          data: { text: 'Once upon a time' },
+          collapsed: [
+            [1, 1, 'llm.delta', 'info'],
+            [3, 3, 'llm.delta', 'info'],
+          ],
+        },
       ])
-      expect(await store.getEvents(taskId)).toEqual([status, other1, last])
+      expect(await store.getEvents(taskId)).toEqual([status, placeholderOf(batch1[1]!, last), other1, placeholderOf(batch2[1]!, last), last])
     })
 
     test('a late resend of an older series event does not move the row back', async () => {
@@ -177,7 +190,8 @@ describePostgres('PostgresLongTermStore', () => {
       await store.saveEvents([older])
       await store.saveEvents([newer])
       await store.saveEvents([older])
-      expect(await store.getEvents(taskId)).toEqual([newer])
+      expect(await store.getEvents(taskId)).toEqual([placeholderOf(older, newer), newer])
+      expect((await rows(taskId)).map((row) => [row.idx, row.collapsed])).toEqual([[1, [[0, 0, 'llm.delta', 'info']]]])
     })
 
     test('several events of one series in one batch keep only the newest', async () => {
@@ -186,7 +200,11 @@ describePostgres('PostgresLongTermStore', () => {
       const series = [1, 2, 3].map((n) => make({ seriesId: 'answer', seriesMode: 'accumulate', data: { delta: 'x'.repeat(n) } }))
       const plain = make()
       await store.saveEvents([...series, plain])
-      expect(await store.getEvents(taskId)).toEqual([series[2], plain])
+      expect(await store.getEvents(taskId)).toEqual([placeholderOf(series[0]!, series[2]!), placeholderOf(series[1]!, series[2]!), series[2], plain])
+      expect((await rows(taskId)).map((row) => [row.idx, row.collapsed])).toEqual([
+        [2, [[0, 1, 'llm.delta', 'info']]],
+        [3, null],
+      ])
     })
 
     test('a latest series keeps one row, the newest event', async () => {
@@ -201,7 +219,7 @@ describePostgres('PostgresLongTermStore', () => {
       await store.saveEvents([p50])
       // A superseded placeholder arriving late must not replace the newest event.
       await store.saveEvents([{ ...p50, data: null, superseded: true }, p90])
-      expect(await store.getEvents(taskId)).toEqual([log, p90])
+      expect(await store.getEvents(taskId)).toEqual([placeholderOf(p10, p90), log, placeholderOf(p50, p90), p90])
       expect((await rows(taskId)).map((row) => row.idx)).toEqual([1, 3])
     })
 

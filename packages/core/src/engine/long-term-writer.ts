@@ -248,7 +248,7 @@ export class LongTermWriter {
     if (events.length > 0) await this.store.saveEvents(await this.compact(events))
   }
 
-  /** One event per accumulate or latest series: the newest, carrying the series' running value. */
+  /** Per accumulate or latest series, the newest event (carrying the running value) and a data-less place for each other one. */
   private async compact(events: TaskEvent[]): Promise<TaskEvent[]> {
     const lastOfSeries = new Map<string, number>()
     events.forEach((event, at) => {
@@ -268,6 +268,9 @@ export class LongTermWriter {
           const running = await this.shortTerm.getSeriesValue(event.taskId, event.seriesId!)
           out.push(running === undefined ? event : { ...event, data: running })
         }
+      } else {
+        // Its data is in the newest one; its place still counts in every reader's filteredIndex.
+        out.push({ ...event, data: null, superseded: true })
       }
     }
     return out

@@ -1,6 +1,9 @@
 // @taskcast/core/testing — the adapter contract suites and test helpers (needs vitest).
 export { describeShortTermStoreContract } from './short-term-store-contract.js'
 export type { ShortTermStoreContractOptions } from './short-term-store-contract.js'
+export { describeLongTermStoreContract } from './long-term-store-contract.js'
+export type { LongTermStoreContractOptions } from './long-term-store-contract.js'
+export { placeholderOf } from './long-term-store-events.js'
 export { describeBroadcastProviderContract } from './broadcast-provider-contract.js'
 export type { BroadcastProviderContractOptions } from './broadcast-provider-contract.js'
 export { ManualClock } from './manual-clock.js'
