@@ -51,6 +51,7 @@ export type {
   TransitionOutcome,
 } from './storage/short-term-store.js'
 export type { LongTermStore } from './storage/long-term-store.js'
+export type { DeliveryLeaseStore, DeliveryPosition, DeliveryRef, DeliveryAcquireResult, DeliveryExtendResult, DeliveryReleaseResult } from './storage/delivery-lease-store.js'
 export { MemoryBroadcastProvider } from './memory/memory-broadcast-provider.js'
 export { MemoryShortTermStore } from './memory/memory-short-term-store.js'
 export { MemoryLongTermStore } from './memory/memory-long-term-store.js'

@@ -16,6 +16,7 @@ import { SCRIPT_CODES, scriptCodeError, toTaskcastError } from './errors.js'
 import { decodeEvent, encodeDraft, joinAroundField } from './event-codec.js'
 import { checkKeyPrefix, deadlinesKey, DEFAULT_KEY_PREFIX, outboxKey, taskKeys } from './keys.js'
 import { decodeTask, encodePatch, encodeTaskFields } from './task-codec.js'
+import { RedisDeliveryLeases } from './redis-delivery-leases.js'
 
 /** An archive outbox entry, as core's `ShortTermStore.outboxList` gives it. */
 type OutboxEntry = Awaited<ReturnType<NonNullable<ShortTermStore['outboxList']>>>[number]
@@ -245,5 +246,16 @@ export class RedisShortTermStore implements ShortTermStore {
     } catch (error) {
       throw toTaskcastError(error)
     }
+  }
+
+  private deliveryLeases: RedisDeliveryLeases | undefined
+
+  /**
+   * Webhook delivery leases and cursors (SPEC §10): two internal fields of the task hash per
+   * delivery (so they go with the task), and the shared sorted set `deliveries` of the
+   * deliveries that may have work. See redis-delivery-leases.ts and its scripts.
+   */
+  get deliveries(): RedisDeliveryLeases {
+    return (this.deliveryLeases ??= new RedisDeliveryLeases(this.client, this.prefix, (command) => this.run(command)))
   }
 }

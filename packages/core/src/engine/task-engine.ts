@@ -292,6 +292,11 @@ export class TaskEngine {
     }
   }
 
+  /** The short-term store the engine works on: log consumers outside the engine (webhook delivery) read it too. */
+  get shortTermStore(): ShortTermStore {
+    return this.shortTerm
+  }
+
   /** Live subscriptions held by this engine. */
   get subscriptionCount(): number {
     return this.subscriptions.size

@@ -12,6 +12,15 @@ import type {
   TransitionRequest,
 } from '../storage/short-term-store.js'
 import type { Task, TaskEvent } from '../types.js'
+import { isTerminalStatus } from '../state-machine.js'
+import type {
+  DeliveryAcquireResult,
+  DeliveryExtendResult,
+  DeliveryLeaseStore,
+  DeliveryPosition,
+  DeliveryRef,
+  DeliveryReleaseResult,
+} from '../storage/delivery-lease-store.js'
 
 interface SeriesState {
   value?: unknown
@@ -216,4 +225,105 @@ export class MemoryShortTermStore implements ShortTermStore {
     if (old?.index !== index) return
     record.events[at] = frozenCopy(old, { data: null, superseded: true })
   }
+
+  /** Webhook delivery records per task record: they go with the record (deletion, expiry). */
+  private readonly deliveryStates = new WeakMap<TaskRecord, Map<string, MemoryDeliveryState>>()
+  /** The index of deliveries that may have work: `taskId|key` → due time (ms). */
+  private readonly deliveryIndex = new Map<string, number>()
+  private deliveryLeases: DeliveryLeaseStore | undefined
+
+  /** Webhook delivery leases and cursors (see `DeliveryLeaseStore`), for the processes sharing this object. */
+  get deliveries(): DeliveryLeaseStore {
+    return (this.deliveryLeases ??= this.createDeliveryLeases())
+  }
+
+  private createDeliveryLeases(): DeliveryLeaseStore {
+    const stateOf = (record: TaskRecord, key: string): MemoryDeliveryState => {
+      let states = this.deliveryStates.get(record)
+      if (!states) this.deliveryStates.set(record, (states = new Map()))
+      let state = states.get(key)
+      if (!state) states.set(key, (state = { cursor: -1, filteredCount: 0, done: false, owner: undefined, expiresAt: 0 }))
+      return state
+    }
+    const holds = (state: MemoryDeliveryState, owner: string) => state.owner === owner
+    const heldByOther = (state: MemoryDeliveryState, owner: string) =>
+      state.owner !== undefined && state.owner !== owner && state.expiresAt > this.clock.now()
+    const hasEventsAfter = (record: TaskRecord, cursor: number) => (record.events.at(-1)?.index ?? -1) > cursor
+    const moveForward = (state: MemoryDeliveryState, position: DeliveryPosition) => {
+      if (position.cursor <= state.cursor) return
+      state.cursor = position.cursor
+      state.filteredCount = position.filteredCount
+    }
+    const member = (ref: DeliveryRef) => `${ref.taskId}|${ref.key}`
+    return {
+      acquire: async (taskId, key, owner, ttlMs): Promise<DeliveryAcquireResult> => {
+        const record = this.records.get(taskId)
+        if (!record) return { status: 'gone' }
+        const state = stateOf(record, key)
+        if (heldByOther(state, owner)) return { status: 'held', remainingMs: state.expiresAt - this.clock.now() }
+        if (state.done) return { status: 'done' }
+        if (!hasEventsAfter(record, state.cursor)) {
+          state.owner = undefined
+          if (!isTerminalStatus(record.task.status)) return { status: 'idle' }
+          state.done = true
+          return { status: 'done' }
+        }
+        state.owner = owner
+        state.expiresAt = this.clock.now() + ttlMs
+        const { cursor, filteredCount } = state
+        return { status: 'acquired', cursor, filteredCount, taskCreatedAt: record.task.createdAt }
+      },
+      extend: async (taskId, key, owner, ttlMs, position): Promise<DeliveryExtendResult> => {
+        const record = this.records.get(taskId)
+        if (!record) return 'gone'
+        const state = this.deliveryStates.get(record)?.get(key)
+        if (!state || !holds(state, owner)) return 'lost'
+        state.expiresAt = this.clock.now() + ttlMs
+        if (position) moveForward(state, position)
+        return 'extended'
+      },
+      release: async (taskId, key, owner, ttlMs, position, options = {}): Promise<DeliveryReleaseResult> => {
+        const record = this.records.get(taskId)
+        if (!record) return 'gone'
+        const state = this.deliveryStates.get(record)?.get(key)
+        if (!state || !holds(state, owner)) return 'lost'
+        moveForward(state, position)
+        if (!options.force && hasEventsAfter(record, state.cursor)) {
+          state.expiresAt = this.clock.now() + ttlMs
+          return 'more'
+        }
+        state.owner = undefined
+        if (options.force || !isTerminalStatus(record.task.status)) return 'released'
+        state.done = true
+        return 'done'
+      },
+      track: async (refs, at) => {
+        for (const ref of refs) if (!this.deliveryIndex.has(member(ref))) this.deliveryIndex.set(member(ref), at)
+      },
+      claimDue: async (now, until, limit) => {
+        const due: DeliveryRef[] = []
+        for (const [entry, at] of this.deliveryIndex) {
+          if (due.length >= limit) break
+          if (at > now) continue
+          this.deliveryIndex.set(entry, until)
+          const split = entry.indexOf('|')
+          due.push({ taskId: entry.slice(0, split), key: entry.slice(split + 1) })
+        }
+        return due
+      },
+      schedule: async (ref, at) => {
+        if (this.deliveryIndex.has(member(ref))) this.deliveryIndex.set(member(ref), at)
+      },
+      untrack: async (ref) => {
+        this.deliveryIndex.delete(member(ref))
+      },
+    }
+  }
+}
+
+/** One (task, webhook) delivery record of the memory store. */
+interface MemoryDeliveryState extends DeliveryPosition {
+  done: boolean
+  owner: string | undefined
+  expiresAt: number
 }

@@ -120,4 +120,10 @@ export interface ShortTermStore {
   /** Resolves when the store answers; rejects otherwise. Used by health checks. */
   ping(): Promise<void>
   close(): Promise<void>
+  /**
+   * Optional: leases and cursors of webhook deliveries (SPEC §10), shared by every process
+   * using the store, so that one process at a time delivers a (task, webhook) pair and
+   * another takes over when it dies. Without it, a server delivers from its own process only.
+   */
+  readonly deliveries?: import('./delivery-lease-store.js').DeliveryLeaseStore
 }

@@ -11,6 +11,11 @@ import appendEvent from './includes/append-event.lua'
 import applyTtl from './includes/apply-ttl.lua'
 import outboxClaim from './outbox-claim-1.lua'
 import transitionTask from './transition-task-4.lua'
+import acquireDelivery from './acquire-delivery-2.lua'
+import claimDeliveries from './claim-deliveries-1.lua'
+import deliveryState from './includes/delivery-state.lua'
+import extendDelivery from './extend-delivery-1.lua'
+import releaseDelivery from './release-delivery-2.lua'
 
 type Arg = string | number
 
@@ -26,6 +31,10 @@ export interface TaskcastScripts {
   taskcastDeleteTask: ScriptCall<number>
   taskcastExpireTask: ScriptCall<number>
   taskcastOutboxClaim: ScriptCall<number>
+  taskcastAcquireDelivery: ScriptCall<[number, ...(number | string)[]]>
+  taskcastExtendDelivery: ScriptCall<number>
+  taskcastReleaseDelivery: ScriptCall<number>
+  taskcastClaimDeliveries: ScriptCall<string[]>
 }
 
 interface ScriptDefinition {
@@ -45,6 +54,10 @@ export const SCRIPTS: Record<keyof TaskcastScripts, ScriptDefinition> = {
   taskcastDeleteTask: { file: 'delete-task-4.lua', includes: [], source: deleteTask },
   taskcastExpireTask: { file: 'expire-task-4.lua', includes: [applyTtl], source: expireTask },
   taskcastOutboxClaim: { file: 'outbox-claim-1.lua', includes: [], source: outboxClaim },
+  taskcastAcquireDelivery: { file: 'acquire-delivery-2.lua', includes: [deliveryState], source: acquireDelivery },
+  taskcastExtendDelivery: { file: 'extend-delivery-1.lua', includes: [deliveryState], source: extendDelivery },
+  taskcastReleaseDelivery: { file: 'release-delivery-2.lua', includes: [deliveryState], source: releaseDelivery },
+  taskcastClaimDeliveries: { file: 'claim-deliveries-1.lua', includes: [], source: claimDeliveries },
 }
 
 /**

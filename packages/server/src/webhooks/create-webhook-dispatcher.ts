@@ -1,66 +1,87 @@
-// Delivers published events to webhooks (SPEC §10): global endpoints and each task's own webhooks.
-// One ordered queue per (webhook, task); queues run in parallel; publishing never waits.
-import {
+// Delivers task events to webhooks (SPEC §10): global endpoints and each task's own webhooks.
+//
+// Delivery is a reader of the task's log, not a side effect of publishing. Each (task, webhook)
+// pair has a record in the short-term store (a cursor and a lease, see DeliveryLeaseStore):
+// whichever process holds the lease reads the log after the cursor and delivers in index
+// order, with filteredIndex counted over the whole log. Publishing only pokes: the publishing
+// process tries the lease (another holder will see the new events before it lets go). A sweep
+// of the store's index of deliveries takes over the pairs whose owner died, and the ones whose
+// publisher died before it could poke.
+import { randomUUID } from 'node:crypto'
+import type {
+  Clock,
+  DeliveryLeaseStore,
+  DeliveryRef,
+  ShortTermStore,
+  SSEEnvelope,
+  Task,
   TaskcastError,
-  type Clock,
-  type SSEEnvelope,
-  type Task,
-  type TaskcastHooks,
-  type TaskEngine,
-  type TaskEvent,
-  type WebhookConfig,
+  TaskcastHooks,
+  TaskEngine,
+  TaskEvent,
+  WebhookConfig,
 } from '@taskcast/core'
-import { FilteredStream, systemClock, terminalStatusOf, toEnvelope } from '@taskcast/core/internal'
-import { assertWebhookUrlAllowed } from './assert-webhook-url-allowed.js'
-import { resolveRetry, retryDelay, type ResolvedRetry } from './retry-policy.js'
-import { sendAttempt, type AttemptFailure } from './send-attempt.js'
-import { SIGNATURE_HEADER, signBody } from './sign-body.js'
+import { compileFilter, isTerminalStatus } from '@taskcast/core'
+import { systemClock, terminalStatusOf } from '@taskcast/core/internal'
+import { DeliveryWorker, type WorkerContext, type WorkerEnd } from './delivery-worker.js'
+import { createLocalDeliveryLeases } from './local-delivery-leases.js'
+import { resolveRetry } from './retry-policy.js'
+import { sendDelivery, type DeliveryTarget } from './send-delivery.js'
+import { globalWebhookKeys, isPerTaskWebhookKey, perTaskWebhookKey } from './webhook-keys.js'
 import type { WebhookOptions } from './webhook-types.js'
 
 export interface WebhookDispatcherOptions {
   engine: TaskEngine
   options?: WebhookOptions
-  /** Time source for retry waits and the timestamp header. @defaultValue systemClock */
+  /** Time source for leases, retry waits and the timestamp header. @defaultValue systemClock */
   clock?: Clock
+  /**
+   * The short-term store whose log is delivered and whose `deliveries` hold the leases and
+   * cursors. @defaultValue the engine's short-term store
+   */
+  store?: ShortTermStore
 }
 
 export interface WebhookDispatcher {
   /** Add to the engine: `engine.addHooks(dispatcher.hooks)`. */
   hooks: TaskcastHooks
-  /** Resolves once every queue is empty and nothing is in flight. */
+  /** Resolves once this process has nothing to deliver and nothing in flight. */
   idle(): Promise<void>
-  /** Stops retry timers, aborts requests in flight and drops waiting deliveries. */
+  /**
+   * Stops retry timers and aborts requests in flight; the leases this process holds are let go,
+   * so that another process (or the next start) goes on from the stored cursors.
+   */
   close(): Promise<void>
 }
 
-export const DEFAULT_MAX_PENDING_PER_QUEUE = 10_000
-/** Tasks whose webhook lists are remembered; past it the longest-idle task is forgotten. */
+/** @defaultValue of {@link WebhookOptions.leaseMs} */
+export const DEFAULT_DELIVERY_LEASE_MS = 10_000
+/** @defaultValue of {@link WebhookOptions.sweepMs} */
+export const DEFAULT_DELIVERY_SWEEP_MS = 1000
+/** @defaultValue of {@link WebhookOptions.recheckMs} */
+export const DEFAULT_DELIVERY_RECHECK_MS = 60_000
+/** Tasks whose webhook lists are remembered; past it the longest-unused task without work in flight is forgotten. */
 const MAX_TRACKED_TASKS = 10_000
+/** Deliveries claimed from the index per sweep. */
+const SWEEP_BATCH = 100
 
-/** One webhook as seen by one task: its own filter position and delivery queue. */
-interface Target {
-  config: WebhookConfig
-  perTask: boolean
-  retry: ResolvedRetry
-  stream: FilteredStream
-  /** Matching events waiting, in index order. */
-  queue: TaskEvent[]
-  running: boolean
-  /** Set while the queue is over its cap, so the overflow is reported once per episode. */
-  overflowing: boolean
+interface Target extends DeliveryTarget {
+  /** Whether the webhook's filter selects an event (a poke for an event it does not want can wait). */
+  wants(event: TaskEvent): boolean
 }
 
 interface TaskState {
   taskId: string
-  targets: Target[]
-  /** 'pending' while the task's own webhooks are being read; events wait in `backlog` for them. */
-  lookup: 'pending' | 'done' | 'failed'
-  backlog: TaskEvent[]
-  /** A terminal status went by: once drained, the state can be forgotten. */
+  /** `createdAt` of the task the targets belong to; undefined until read. */
+  createdAt: number | undefined
+  /** Undefined while the task is being read; empty for a task without webhooks. */
+  targets: Target[] | undefined
+  /** No such task (when it was read). */
+  missing: boolean
+  /** Pokes wait here while the task is read. */
+  pending: boolean
   ended: boolean
 }
-
-const encoder = new TextEncoder()
 
 /**
  * Creates the webhook dispatcher of a server.
@@ -77,17 +98,37 @@ export function createWebhookDispatcher({
   engine,
   options = {},
   clock = systemClock,
+  store = engine.shortTermStore,
 }: WebhookDispatcherOptions): WebhookDispatcher {
   const fetchFn = options.fetch ?? globalThis.fetch
-  const maxPending = options.maxPendingPerQueue ?? DEFAULT_MAX_PENDING_PER_QUEUE
-  const globals = options.endpoints ?? []
+  const leaseMs = options.leaseMs ?? DEFAULT_DELIVERY_LEASE_MS
+  const sweepMs = options.sweepMs ?? DEFAULT_DELIVERY_SWEEP_MS
+  const recheckMs = options.recheckMs ?? DEFAULT_DELIVERY_RECHECK_MS
+  const leases: DeliveryLeaseStore = store.deliveries ?? createLocalDeliveryLeases(store, clock)
+  const endpoints = options.endpoints ?? []
+  const globalKeys = globalWebhookKeys(endpoints)
+  const globals = endpoints.map((config, i) => target(config, globalKeys[i]!, false))
   const tasks = new Map<string, TaskState>()
+  const workers = new Map<string, DeliveryWorker>()
   const closing = new AbortController()
-  const sleeps = new Set<{ handle: unknown; resolve: () => void }>()
-  const loops = new Set<Promise<void>>()
+  const background = new Set<Promise<unknown>>()
   let idleWaiters: (() => void)[] = []
-  /** Lookups in progress plus events queued or in flight. */
+  /** Workers running plus task reads and sweeps under way. */
   let busy = 0
+  /** Sweep errors are reported once until a sweep succeeds again (a store outage is not news every second). */
+  let sweepFailing = false
+
+  function target(config: WebhookConfig, key: string, perTask: boolean): Target {
+    const matches = compileFilter(config.filter ?? {})
+    return {
+      key,
+      config,
+      perTask,
+      retry: resolveRetry(config.retry, options.defaultRetry, perTask),
+      // A terminal status always pokes: it is what lets a finished delivery be marked done.
+      wants: (event) => matches(event) || terminalStatusOf(event) !== undefined,
+    }
+  }
 
   const settle = (delta: number) => {
     busy += delta
@@ -97,190 +138,195 @@ export function createWebhookDispatcher({
     for (const resolve of waiters) resolve()
   }
 
-  const target = (config: WebhookConfig, perTask: boolean): Target => ({
-    config,
-    perTask,
-    retry: resolveRetry(config.retry, options.defaultRetry, perTask),
-    stream: new FilteredStream(config.filter),
-    queue: [],
-    running: false,
-    overflowing: false,
-  })
+  /** Keeps track of background work so that `close()` can wait for it to unwind. */
+  const spawn = (work: Promise<unknown>) => {
+    const tracked = work.catch((error: unknown) => engine.reportError(error, { source: 'webhook' })).finally(() => background.delete(tracked))
+    background.add(tracked)
+  }
 
-  const track = (state: TaskState) => {
+  const report = (error: unknown, taskId?: string) => engine.reportError(error, { source: 'webhook', ...(taskId && { taskId }) })
+
+  const targetsOf = (task: Task): Target[] => [
+    ...globals,
+    ...(task.webhooks ?? []).map((config, i) => target(config, perTaskWebhookKey(i), true)),
+  ]
+
+  const remember = (state: TaskState) => {
+    tasks.delete(state.taskId)
     tasks.set(state.taskId, state)
     if (tasks.size <= MAX_TRACKED_TASKS) return
     for (const candidate of tasks.values()) {
-      if (candidate !== state && isDrained(candidate)) {
+      if (candidate !== state && !candidate.pending && !hasWorkers(candidate)) {
         tasks.delete(candidate.taskId)
         return
       }
     }
   }
 
-  const isDrained = (state: TaskState) =>
-    state.lookup !== 'pending' && state.targets.every((t) => !t.running && t.queue.length === 0)
+  const hasWorkers = (state: TaskState) => state.targets?.some((t) => workers.has(workerId(state.taskId, t.key))) ?? false
+  const workerId = (taskId: string, key: string) => `${taskId}|${key}`
 
   const forgetIfEnded = (state: TaskState) => {
-    if (state.ended && isDrained(state) && tasks.get(state.taskId) === state) tasks.delete(state.taskId)
+    if (state.ended && !hasWorkers(state) && tasks.get(state.taskId) === state) tasks.delete(state.taskId)
   }
 
-  const stateFor = (taskId: string): TaskState => {
-    let state = tasks.get(taskId)
-    if (state && state.lookup !== 'failed') return state
-    if (!state) {
-      const targets = globals.map((config) => target(config, false))
-      state = { taskId, targets, lookup: 'pending', backlog: [], ended: false }
-      track(state)
+  /** The task's state, read from the engine when unknown; `then` runs once its targets are known. */
+  const withState = (taskId: string, then: (state: TaskState) => void) => {
+    const known = tasks.get(taskId)
+    if (known && !known.pending && !known.missing) {
+      remember(known)
+      return then(known)
     }
-    state.lookup = 'pending'
-    run(lookUp(state))
-    return state
-  }
-
-  const lookUp = async (state: TaskState) => {
+    const state: TaskState = known ?? { taskId, createdAt: undefined, targets: undefined, missing: false, pending: true, ended: false }
+    const waiting = pendingThens.get(state) ?? []
+    waiting.push(then)
+    if (pendingThens.has(state)) return
+    pendingThens.set(state, waiting)
+    state.pending = true
+    remember(state)
     settle(+1)
-    try {
-      const task = await engine.getTask(state.taskId)
-      if (closing.signal.aborted) return
-      state.lookup = 'done'
-      const own = (task?.webhooks ?? []).map((config) => target(config, true))
-      state.targets.push(...own)
-      for (const event of state.backlog) for (const t of own) offer(t, event)
-    } catch (error) {
-      // The task's own webhooks are unknown: these events cannot reach them. The next event retries.
-      state.lookup = 'failed'
-      engine.reportError(error, { source: 'webhook', taskId: state.taskId })
-    } finally {
-      state.backlog = []
-      forgetIfEnded(state)
-      settle(-1)
-    }
-  }
-
-  const offer = (t: Target, event: TaskEvent) => {
-    if (!t.stream.matches(event)) return
-    // Events normally arrive in index order; a late one is slotted back among the waiting ones.
-    let at = t.queue.length
-    while (at > 0 && t.queue[at - 1]!.index > event.index) at--
-    t.queue.splice(at, 0, event)
-    settle(+1)
-    if (t.queue.length > maxPending) {
-      t.queue.shift()
-      settle(-1)
-      if (!t.overflowing) {
-        t.overflowing = true
-        engine.reportError(
-          new TaskcastError('INTERNAL', `webhook queue over ${maxPending} pending deliveries; dropping the oldest`),
-          { source: 'webhook', taskId: event.taskId },
-        )
-      }
-    }
-    if (!t.running) {
-      t.running = true
-      run(drain(t, event.taskId))
-    }
-  }
-
-  /** Keeps track of background work so `close()` can wait for it to unwind. */
-  const run = (work: Promise<void>) => {
-    const tracked = work.finally(() => loops.delete(tracked))
-    loops.add(tracked)
-  }
-
-  const drain = async (t: Target, taskId: string) => {
-    try {
-      for (let event = t.queue.shift(); event; event = t.queue.shift()) {
+    spawn(
+      (async () => {
         try {
-          const item = t.stream.accept(event)
-          if (item && !closing.signal.aborted) {
-            await deliver(t, event, t.config.wrap === false ? item.data : toEnvelope(item))
-          }
+          const task = await engine.getTask(taskId)
+          if (closing.signal.aborted) return
+          state.createdAt = task?.createdAt
+          state.targets = task ? targetsOf(task) : []
+          state.missing = !task
+          state.ended = task ? isTerminalStatus(task.status) : true
+          state.pending = false
+          for (const run of pendingThens.get(state) ?? []) run(state)
         } catch (error) {
-          engine.reportError(error, { source: 'webhook', taskId })
+          // The task's webhooks are unknown for now: the next event, or the sweep, tries again.
+          if (tasks.get(taskId) === state) tasks.delete(taskId)
+          report(error, taskId)
         } finally {
+          pendingThens.delete(state)
           settle(-1)
         }
-      }
-      t.overflowing = false
-    } finally {
-      t.running = false
-      const state = tasks.get(taskId)
-      if (state) forgetIfEnded(state)
-    }
+      })(),
+    )
+  }
+  const pendingThens = new Map<TaskState, ((state: TaskState) => void)[]>()
+
+  const context: WorkerContext = {
+    leases,
+    readEvents: (taskId, range) => store.getEvents(taskId, range),
+    // The pid makes a holder recognisable when inspecting the store; the UUID makes it unique.
+    owner: `${globalThis.process?.pid ?? 0}:${randomUUID()}`,
+    leaseMs,
+    clock,
+    closing: closing.signal,
+    send: (t, event, payload, signal) => sendDelivery(t, event, payload, { options, fetch: fetchFn, clock, signal }),
+    failed: (t, error: TaskcastError, payload: TaskEvent | SSEEnvelope) => engine.emitHook('onWebhookFailed', t.config, error, payload),
+    reportError: report,
+    reschedule: (ref, at) => spawn(leases.schedule(ref, at)),
   }
 
-  const deliver = async (t: Target, event: TaskEvent, payload: unknown) => {
-    // Serialised and signed once: every attempt sends the same bytes.
-    const body = encoder.encode(JSON.stringify(payload))
-    const fixedHeaders: Record<string, string> = {
-      'Content-Type': 'application/json',
-      'User-Agent': 'taskcast-webhook',
-      'X-Taskcast-Event': event.type,
-      'X-Taskcast-Delivery': event.id,
+  /** Makes sure this process looks at the pair: starts its worker, or tells the running one to look again. */
+  const poke = (state: TaskState, t: Target, swept = false) => {
+    if (closing.signal.aborted || state.createdAt === undefined) return
+    const id = workerId(state.taskId, t.key)
+    const running = workers.get(id)
+    if (running) {
+      running.swept ||= swept
+      return running.poke()
     }
-    if (t.config.secret !== undefined) fixedHeaders[SIGNATURE_HEADER] = signBody(body, t.config.secret)
-    const attempts = t.retry.retries + 1
-    let failure: AttemptFailure | undefined
-    let attempt = 0
-    while (attempt < attempts) {
-      attempt++
-      if (t.perTask) {
-        // Checked again at send time: DNS may have changed since the task was created.
-        try {
-          await assertWebhookUrlAllowed(t.config.url, options)
-        } catch (cause) {
-          failure = { reason: 'refused', cause }
-          break
-        }
-      }
-      const headers = { ...fixedHeaders, 'X-Taskcast-Timestamp': String(Math.floor(clock.now() / 1000)) }
-      failure = await sendAttempt({
-        url: t.config.url,
-        headers,
-        body,
-        timeoutMs: t.retry.timeoutMs,
-        signal: closing.signal,
-        fetch: fetchFn,
-      })
-      if (!failure || closing.signal.aborted) return
-      if (attempt < attempts) await sleep(retryDelay(t.retry, attempt))
-      if (closing.signal.aborted) return
-    }
-    engine.emitHook('onWebhookFailed', t.config, deliveryError(failure!, attempt), payloadForHook(t, event, payload))
-  }
-
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const entry = {
-        handle: clock.setTimeout(() => {
-          sleeps.delete(entry)
-          resolve()
-        }, ms),
-        resolve,
-      }
-      sleeps.add(entry)
+    const worker: DeliveryWorker = new DeliveryWorker(context, state.taskId, t, state.createdAt, (end) => {
+      workers.delete(id)
+      ended(state, t, end, worker)
+      settle(-1)
     })
+    worker.swept = swept
+    workers.set(id, worker)
+    settle(+1)
+    spawn(worker.run())
+  }
+
+  const ended = (state: TaskState, t: Target, end: WorkerEnd, worker: DeliveryWorker) => {
+    const ref: DeliveryRef = { taskId: state.taskId, key: t.key }
+    switch (end) {
+      case 'held':
+        // A sweep found the owner alive (or its lease not expired yet): look again when it would expire.
+        if (worker.swept && worker.heldForMs !== undefined) spawn(leases.schedule(ref, clock.now() + worker.heldForMs + 1))
+        break
+      case 'done':
+      case 'gone':
+        if (end === 'gone') state.ended = true
+        spawn(leases.untrack(ref))
+        break
+      case 'idle':
+      case 'released':
+        // Looked at again later, for an event whose publisher dies before it pokes.
+        spawn(leases.schedule(ref, clock.now() + recheckMs))
+        break
+      case 'stale':
+        // The lease belongs to a task created again under this id: read its webhooks afresh.
+        if (tasks.get(state.taskId) === state) tasks.delete(state.taskId)
+        withState(state.taskId, (fresh) => fresh.targets?.forEach((other) => poke(fresh, other)))
+        return
+      default:
+        break
+    }
+    forgetIfEnded(state)
+  }
+
+  /** Takes over the deliveries of the index that are due: a dead owner's, or a dead publisher's. */
+  let sweeping = false
+  const sweep = async () => {
+    if (sweeping || closing.signal.aborted) return
+    sweeping = true
+    settle(+1)
+    try {
+      const now = clock.now()
+      const due = await leases.claimDue(now, now + leaseMs, SWEEP_BATCH)
+      sweepFailing = false
+      for (const ref of due) {
+        withState(ref.taskId, (state) => {
+          const t = state.targets?.find((candidate) => candidate.key === ref.key)
+          if (t) return poke(state, t, true)
+          // No such task, or a webhook it does not have: nothing will ever be delivered there.
+          // A global this process does not know may be another process's: left to it while the task lives.
+          if (state.missing || state.ended || isPerTaskWebhookKey(ref.key)) spawn(leases.untrack(ref))
+          else spawn(leases.schedule(ref, clock.now() + recheckMs))
+        })
+      }
+    } catch (error) {
+      if (!sweepFailing) report(error)
+      sweepFailing = true
+    } finally {
+      sweeping = false
+      settle(-1)
+      scheduleSweep()
+    }
+  }
+  let sweepTimer: unknown
+  const scheduleSweep = () => {
+    if (!closing.signal.aborted) sweepTimer = clock.setTimeout(() => void sweep(), sweepMs)
+  }
+  // The first sweep runs at once: a restarted process picks up what it (or another) left.
+  sweepTimer = clock.setTimeout(() => void sweep(), 0)
 
   const hooks: TaskcastHooks = {
     onTaskCreated(task: Task) {
       // The new task's webhooks are known here, which spares a store read at its first event.
       if (closing.signal.aborted) return
-      const targets = [
-        ...globals.map((config) => target(config, false)),
-        ...(task.webhooks ?? []).map((config) => target(config, true)),
-      ]
-      track({ taskId: task.id, targets, lookup: 'done', backlog: [], ended: false })
+      const targets = targetsOf(task)
+      const state: TaskState = { taskId: task.id, createdAt: task.createdAt, targets, missing: false, pending: false, ended: false }
+      remember(state)
+      // In the index from the start, so that an event whose publisher dies before it pokes is still found.
+      if (targets.length > 0) {
+        spawn(leases.track(targets.map((t) => ({ taskId: task.id, key: t.key })), clock.now() + recheckMs))
+      }
     },
     onEventPublished(event: TaskEvent) {
       if (closing.signal.aborted) return
-      const state = stateFor(event.taskId)
-      for (const t of state.targets) offer(t, event)
-      if (state.lookup === 'pending') state.backlog.push(event)
-      if (terminalStatusOf(event)) {
-        state.ended = true
+      const terminal = terminalStatusOf(event) !== undefined
+      withState(event.taskId, (state) => {
+        if (terminal) state.ended = true
+        for (const t of state.targets ?? []) if (t.wants(event)) poke(state, t)
         forgetIfEnded(state)
-      }
+      })
     },
   }
 
@@ -291,41 +337,10 @@ export function createWebhookDispatcher({
     async close() {
       if (closing.signal.aborted) return
       closing.abort()
-      for (const entry of sleeps) {
-        clock.clearTimeout(entry.handle)
-        entry.resolve()
-      }
-      sleeps.clear()
-      for (const state of tasks.values()) {
-        for (const t of state.targets) {
-          settle(-t.queue.length)
-          t.queue = []
-        }
-      }
+      clock.clearTimeout(sweepTimer)
       tasks.clear()
-      await Promise.allSettled([...loops])
+      while (background.size > 0) await Promise.allSettled([...background])
       settle(0)
     },
   }
-}
-
-function payloadForHook(t: Target, event: TaskEvent, payload: unknown): TaskEvent | SSEEnvelope {
-  return t.config.wrap === false ? event : (payload as SSEEnvelope)
-}
-
-function deliveryError(failure: AttemptFailure, attempts: number): TaskcastError {
-  const what =
-    failure.reason === 'status'
-      ? `HTTP ${failure.status}`
-      : failure.reason === 'redirect'
-        ? `redirect (HTTP ${failure.status}), which is not followed`
-        : failure.reason === 'timeout'
-          ? 'timed out'
-          : failure.reason === 'refused'
-            ? 'the URL no longer passes the private-network check'
-            : 'network error'
-  return new TaskcastError('INTERNAL', `webhook delivery failed after ${attempts} attempt(s): ${what}`, {
-    cause: failure.cause,
-    details: { attempts, reason: failure.reason, ...(failure.status !== undefined && { status: failure.status }) },
-  })
 }

@@ -1,5 +1,10 @@
 // Webhook delivery and the SSRF guard for webhooks supplied by API callers.
-export { createWebhookDispatcher, DEFAULT_MAX_PENDING_PER_QUEUE } from './create-webhook-dispatcher.js'
+export {
+  createWebhookDispatcher,
+  DEFAULT_DELIVERY_LEASE_MS,
+  DEFAULT_DELIVERY_RECHECK_MS,
+  DEFAULT_DELIVERY_SWEEP_MS,
+} from './create-webhook-dispatcher.js'
 export type { WebhookDispatcher, WebhookDispatcherOptions } from './create-webhook-dispatcher.js'
 export { assertWebhookUrlAllowed } from './assert-webhook-url-allowed.js'
 export { classifyIp } from './ip-ranges.js'

@@ -18,8 +18,16 @@ export interface WebhookOptions {
    */
   lookup?: (hostname: string) => Promise<string[]>
   /**
-   * Deliveries waiting per webhook and task; past it the oldest waiting delivery is dropped
-   * (and reported through `onUnhandledError`). @defaultValue 10_000
+   * How long a process's hold on a (task, webhook) delivery lasts without being extended: after
+   * a process dies, another one takes its deliveries over within about this long. The holder
+   * extends it every third of it. @defaultValue 10_000
    */
-  maxPendingPerQueue?: number
+  leaseMs?: number
+  /** How often the store's index of deliveries is swept for deliveries to take over. @defaultValue 1000 */
+  sweepMs?: number
+  /**
+   * How often a live task's deliveries that look idle are looked at again, for events whose
+   * publishing process died before it could start their delivery. @defaultValue 60_000
+   */
+  recheckMs?: number
 }

@@ -1,0 +1,114 @@
+// One delivery of one event to one webhook, with its retries (SPEC §10): the same bytes,
+// signature and delivery id on every attempt, waits by the retry policy, no redirects.
+import { TaskcastError, type Clock, type TaskEvent, type WebhookConfig } from '@taskcast/core'
+import { assertWebhookUrlAllowed } from './assert-webhook-url-allowed.js'
+import { retryDelay, type ResolvedRetry } from './retry-policy.js'
+import { sendAttempt, type AttemptFailure } from './send-attempt.js'
+import { SIGNATURE_HEADER, signBody } from './sign-body.js'
+import type { WebhookOptions } from './webhook-types.js'
+
+/** One webhook as one task sees it. */
+export interface DeliveryTarget {
+  /** Names the webhook in the store's delivery records (see webhook-keys.ts). */
+  key: string
+  config: WebhookConfig
+  /** Supplied by an API caller (checked against private networks at send time), not by the operator. */
+  perTask: boolean
+  retry: ResolvedRetry
+}
+
+export type SendOutcome =
+  | { status: 'delivered' }
+  /** Every attempt failed: to be reported through `onWebhookFailed`. */
+  | { status: 'failed'; error: TaskcastError }
+  /** `signal` was aborted (shutdown, or the delivery's lease was lost): nothing to report. */
+  | { status: 'stopped' }
+
+export interface SendContext {
+  options: WebhookOptions
+  fetch: typeof fetch
+  clock: Clock
+  /** Aborts the attempt in flight and any wait before the next one. */
+  signal: AbortSignal
+}
+
+const encoder = new TextEncoder()
+
+export async function sendDelivery(
+  target: DeliveryTarget,
+  event: TaskEvent,
+  payload: unknown,
+  context: SendContext,
+): Promise<SendOutcome> {
+  const { signal, clock } = context
+  // Serialised and signed once: every attempt sends the same bytes.
+  const body = encoder.encode(JSON.stringify(payload))
+  const fixedHeaders: Record<string, string> = {
+    'Content-Type': 'application/json',
+    'User-Agent': 'taskcast-webhook',
+    'X-Taskcast-Event': event.type,
+    'X-Taskcast-Delivery': event.id,
+  }
+  if (target.config.secret !== undefined) fixedHeaders[SIGNATURE_HEADER] = signBody(body, target.config.secret)
+  const attempts = target.retry.retries + 1
+  let failure: AttemptFailure | undefined
+  let attempt = 0
+  while (attempt < attempts) {
+    if (signal.aborted) return { status: 'stopped' }
+    attempt++
+    if (target.perTask) {
+      // Checked again at send time: DNS may have changed since the task was created.
+      try {
+        await assertWebhookUrlAllowed(target.config.url, context.options)
+      } catch (cause) {
+        failure = { reason: 'refused', cause }
+        break
+      }
+    }
+    const headers = { ...fixedHeaders, 'X-Taskcast-Timestamp': String(Math.floor(clock.now() / 1000)) }
+    failure = await sendAttempt({
+      url: target.config.url,
+      headers,
+      body,
+      timeoutMs: target.retry.timeoutMs,
+      signal,
+      fetch: context.fetch,
+    })
+    if (!failure) return { status: 'delivered' }
+    if (signal.aborted) return { status: 'stopped' }
+    if (attempt < attempts) await sleep(clock, retryDelay(target.retry, attempt), signal)
+  }
+  if (signal.aborted) return { status: 'stopped' }
+  return { status: 'failed', error: deliveryError(failure!, attempt) }
+}
+
+/** Waits `ms`, or less when `signal` aborts. */
+function sleep(clock: Clock, ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve()
+    const done = () => {
+      clock.clearTimeout(handle)
+      signal.removeEventListener('abort', done)
+      resolve()
+    }
+    const handle = clock.setTimeout(done, ms)
+    signal.addEventListener('abort', done, { once: true })
+  })
+}
+
+function deliveryError(failure: AttemptFailure, attempts: number): TaskcastError {
+  const what =
+    failure.reason === 'status'
+      ? `HTTP ${failure.status}`
+      : failure.reason === 'redirect'
+        ? `redirect (HTTP ${failure.status}), which is not followed`
+        : failure.reason === 'timeout'
+          ? 'timed out'
+          : failure.reason === 'refused'
+            ? 'the URL no longer passes the private-network check'
+            : 'network error'
+  return new TaskcastError('INTERNAL', `webhook delivery failed after ${attempts} attempt(s): ${what}`, {
+    cause: failure.cause,
+    details: { attempts, reason: failure.reason, ...(failure.status !== undefined && { status: failure.status }) },
+  })
+}
