@@ -2,28 +2,10 @@
 // any script whose keys hash to different slots (CROSSSLOT), so this proves the {taskId}
 // hash tags, and runs the adapters over an ioredis Cluster client.
 import { describeBroadcastProviderContract, describeShortTermStoreContract } from '@taskcast/core/testing'
-import { Cluster, Redis } from 'ioredis'
+import { Cluster } from 'ioredis'
 import { afterAll } from 'vitest'
 import { RedisBroadcastProvider, RedisShortTermStore } from '../src/index.js'
-import { PrivateRedis, privateRedisAvailable } from './redis.js'
-
-async function startSingleNodeCluster(): Promise<PrivateRedis> {
-  const server = await PrivateRedis.start(['--cluster-enabled', 'yes', '--cluster-announce-ip', '127.0.0.1'])
-  const admin = new Redis(server.url)
-  try {
-    await admin.cluster('ADDSLOTSRANGE', 0, 16383)
-    // The node announces the state change on its own schedule and offers no event for it.
-    for (let attempt = 0; ; attempt++) {
-      const info = (await admin.cluster('INFO')) as string
-      if (info.includes('cluster_state:ok')) break
-      if (attempt === 500) throw new Error('the single-node cluster never became ready')
-      await new Promise((resolve) => setTimeout(resolve, 10))
-    }
-  } finally {
-    admin.disconnect()
-  }
-  return server
-}
+import { privateRedisAvailable, startSingleNodeCluster } from './redis.js'
 
 if (await privateRedisAvailable('Redis Cluster contract suites')) {
   const server = await startSingleNodeCluster()

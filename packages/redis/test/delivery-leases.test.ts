@@ -1,11 +1,11 @@
 // Webhook delivery leases: the same suite against the memory store, Redis and Redis Cluster
 // (which refuses a script whose keys span slots, so it proves the scripts keep to the task's).
 import { MemoryShortTermStore } from '@taskcast/core'
-import { Cluster, Redis } from 'ioredis'
+import { Cluster } from 'ioredis'
 import { afterAll } from 'vitest'
 import { RedisShortTermStore } from '../src/index.js'
 import { describeDeliveryLeaseContract } from './delivery-lease-contract.js'
-import { deleteKeysUnder, PrivateRedis, privateRedisAvailable, REDIS_URL, redisAvailable, runPrefix } from './redis.js'
+import { deleteKeysUnder, privateRedisAvailable, REDIS_URL, redisAvailable, runPrefix, startSingleNodeCluster } from './redis.js'
 
 describeDeliveryLeaseContract('memory', { create: () => new MemoryShortTermStore() })
 
@@ -21,23 +21,6 @@ if (redisAvailable('delivery leases on Redis')) {
       return new RedisShortTermStore({ url: REDIS_URL, keyPrefix })
     },
   })
-}
-
-async function startSingleNodeCluster(): Promise<PrivateRedis> {
-  const server = await PrivateRedis.start(['--cluster-enabled', 'yes', '--cluster-announce-ip', '127.0.0.1'])
-  const admin = new Redis(server.url)
-  try {
-    await admin.cluster('ADDSLOTSRANGE', 0, 16383)
-    for (let attempt = 0; ; attempt++) {
-      const info = (await admin.cluster('INFO')) as string
-      if (info.includes('cluster_state:ok')) break
-      if (attempt === 500) throw new Error('the single-node cluster never became ready')
-      await new Promise((resolve) => setTimeout(resolve, 10))
-    }
-  } finally {
-    admin.disconnect()
-  }
-  return server
 }
 
 if (await privateRedisAvailable('delivery leases on Redis Cluster')) {

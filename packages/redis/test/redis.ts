@@ -176,3 +176,22 @@ export async function privateRedisAvailable(suite: string): Promise<boolean> {
   }
   return false
 }
+
+/** A private redis-server in cluster mode owning every slot: cluster rules (CROSSSLOT) on one node. */
+export async function startSingleNodeCluster(): Promise<PrivateRedis> {
+  const server = await PrivateRedis.start(['--cluster-enabled', 'yes', '--cluster-announce-ip', '127.0.0.1'])
+  const admin = new Redis(server.url)
+  try {
+    await admin.cluster('ADDSLOTSRANGE', 0, 16383)
+    // The node announces the state change on its own schedule and offers no event for it.
+    for (let attempt = 0; ; attempt++) {
+      const info = (await admin.cluster('INFO')) as string
+      if (info.includes('cluster_state:ok')) break
+      if (attempt === 500) throw new Error('the single-node cluster never became ready')
+      await new Promise((resolve) => setTimeout(resolve, 10))
+    }
+  } finally {
+    admin.disconnect()
+  }
+  return server
+}
