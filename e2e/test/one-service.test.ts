@@ -3,45 +3,33 @@
 // of 50 concurrent terminal transitions split across A and B exactly one wins.
 import type { TaskStatus, TransitionPayload } from '@taskcast/core'
 import { TaskcastError } from '@taskcast/core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { sharedConfig } from './support/cluster.js'
+import { describe, expect, it } from 'vitest'
+import { twoProcesses } from './support/cluster.js'
 import { history, publishNumbered, sdk, SEQ_TYPE } from './support/publisher.js'
 import { FailoverFetch, RecordingSubscriber } from './support/recording-subscriber.js'
 import { expectExactDelivery, expectPublishedOnce, printSummary } from './support/sequence.js'
-import { deleteKeysUnder, keyPrefixFor, REDIS_URL, servicesAvailable } from './support/services.js'
-import { TaskcastServer } from './support/taskcast-process.js'
+import { servicesAvailable } from './support/services.js'
 
 if (await servicesAvailable('scale-out: one service from two processes', ['redis'])) {
   describe('two taskcast processes sharing Redis', () => {
-    const keyPrefix = keyPrefixFor('one-service')
-    let a: TaskcastServer
-    let b: TaskcastServer
-
-    beforeAll(async () => {
-      const config = sharedConfig({ redisUrl: REDIS_URL, keyPrefix })
-      ;[a, b] = await Promise.all([TaskcastServer.start('A', config), TaskcastServer.start('B', config)])
-    })
-    afterAll(async () => {
-      await Promise.all([a?.stop(), b?.stop()])
-      await deleteKeysUnder(keyPrefix)
-    })
+    const servers = twoProcesses('one-service')
 
     it('delivers to subscribers of B everything published through A, in order, exactly once', async () => {
       const count = 2000
-      const task = await sdk(a.url).createTask({ type: 'e2e.one-service' })
-      await sdk(a.url).transitionTask(task.id, 'running')
-      const onB = Array.from({ length: 5 }, () => new RecordingSubscriber(task.id, new FailoverFetch([b.url])))
-      const onA = Array.from({ length: 2 }, () => new RecordingSubscriber(task.id, new FailoverFetch([a.url])))
+      const task = await sdk(servers.a.url).createTask({ type: 'e2e.one-service' })
+      await sdk(servers.a.url).transitionTask(task.id, 'running')
+      const onB = Array.from({ length: 5 }, () => new RecordingSubscriber(task.id, new FailoverFetch([servers.b.url])))
+      const onA = Array.from({ length: 2 }, () => new RecordingSubscriber(task.id, new FailoverFetch([servers.a.url])))
       const subscribers = [...onB, ...onA]
       await Promise.all(subscribers.map((subscriber) => subscriber.reached(0)))
 
       // Single events, then batches: both paths through the store and the broadcast.
-      await publishNumbered({ servers: [a.url], taskId: task.id, count: count / 2 })
-      await publishNumbered({ servers: [a.url], taskId: task.id, from: count / 2, count: count / 2, batchSize: 20 })
-      await sdk(a.url).transitionTask(task.id, 'completed', { result: { n: count } })
+      await publishNumbered({ servers: [servers.a.url], taskId: task.id, count: count / 2 })
+      await publishNumbered({ servers: [servers.a.url], taskId: task.id, from: count / 2, count: count / 2, batchSize: 20 })
+      await sdk(servers.a.url).transitionTask(task.id, 'completed', { result: { n: count } })
 
       expect(await Promise.all(subscribers.map((subscriber) => subscriber.done))).toEqual(subscribers.map(() => 'completed'))
-      const log = await history(b.url, task.id)
+      const log = await history(servers.b.url, task.id)
       expect(log).toHaveLength(count + 2)
       const published = expectPublishedOnce(log, count, SEQ_TYPE)
       const onBCounts = expectExactDelivery(log, onB)
@@ -58,15 +46,15 @@ if (await servicesAvailable('scale-out: one service from two processes', ['redis
       const tally = { rounds: 0, wins: 0, conflict: 0, invalidTransition: 0, statusEvents: 0 }
 
       for (let round = 0; round < 5; round++) {
-        const task = await sdk(a.url).createTask({ type: 'e2e.race' })
-        await sdk(b.url).transitionTask(task.id, 'running')
-        const watchers = [a, b].map((server) => new RecordingSubscriber(task.id, new FailoverFetch([server.url])))
+        const task = await sdk(servers.a.url).createTask({ type: 'e2e.race' })
+        await sdk(servers.b.url).transitionTask(task.id, 'running')
+        const watchers = [servers.a, servers.b].map((server) => new RecordingSubscriber(task.id, new FailoverFetch([server.url])))
         await Promise.all(watchers.map((watcher) => watcher.reached(0)))
 
         const outcomes = await Promise.allSettled(
           Array.from({ length: 50 }, (_, i) => {
             const status = targets[i % targets.length]!
-            return sdk((i % 2 === 0 ? a : b).url).transitionTask(task.id, status, payload(status, i))
+            return sdk((i % 2 === 0 ? servers.a : servers.b).url).transitionTask(task.id, status, payload(status, i))
           }),
         )
         const winners = outcomes.flatMap((outcome, i) => (outcome.status === 'fulfilled' ? [{ i, task: outcome.value }] : []))
@@ -81,13 +69,13 @@ if (await servicesAvailable('scale-out: one service from two processes', ['redis
         const status = targets[winner.i % targets.length]!
         expect(winner.task.status).toBe(status)
 
-        const log = await history(a.url, task.id)
+        const log = await history(servers.a.url, task.id)
         expect(log.map((event) => [event.index, event.type, (event.data as { status: string }).status])).toEqual([
           [0, 'taskcast:status', 'running'],
           [1, 'taskcast:status', status],
         ])
         expect(log[1]!.data).toEqual({ status, previousStatus: 'running', ...payload(status, winner.i) })
-        expect((await sdk(b.url).getTask(task.id))!.status).toBe(status)
+        expect((await sdk(servers.b.url).getTask(task.id))!.status).toBe(status)
         expect(await Promise.all(watchers.map((watcher) => watcher.done))).toEqual([status, status])
         expectExactDelivery(log, watchers)
 
