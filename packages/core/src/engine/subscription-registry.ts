@@ -5,6 +5,9 @@ import type { Clock, TimerHandle } from '../clock.js'
 import type { Task } from '../types.js'
 import type { GoneReason, Subscription } from './subscription.js'
 
+/** How long a task found gone gets before its subscribers end as `missing` (see `check`). */
+const MISSING_GRACE_MS = 1000
+
 export class SubscriptionRegistry {
   private readonly byTask = new Map<string, Set<Subscription>>()
   private timer: TimerHandle | undefined
@@ -51,20 +54,31 @@ export class SubscriptionRegistry {
     this.timer = undefined
   }
 
-  /** One read per followed task; a store that does not answer changes nothing (the next round retries). */
+  /**
+   * One read per followed task; a store that does not answer changes nothing (the next round
+   * retries). A task found gone is looked up once more a moment later before its subscribers
+   * end as `missing`: a deletion's broadcast may be on its way, and it says `deleted`.
+   */
   async check(): Promise<void> {
-    await Promise.all(
-      [...this.byTask.keys()].map(async (taskId) => {
-        let task: Task | null
-        try {
-          task = await this.currentTask(taskId)
-        } catch (error) {
-          this.reportError(error)
-          return
-        }
-        for (const subscription of [...(this.byTask.get(taskId) ?? [])]) subscription.checkTask(task)
-      }),
-    )
+    const gone: string[] = []
+    await Promise.all([...this.byTask.keys()].map(async (taskId) => this.checkOne(taskId, () => gone.push(taskId))))
+    if (gone.length === 0 || this.stopped) return
+    await new Promise<void>((resolve) => this.clock.setTimeout(resolve, Math.min(MISSING_GRACE_MS, this.checkMs)))
+    await Promise.all(gone.map((taskId) => this.checkOne(taskId)))
+  }
+
+  /** Reads one task and tells its subscribers; with `onGone`, a task found gone is left to the caller. */
+  private async checkOne(taskId: string, onGone?: () => void): Promise<void> {
+    if (!this.byTask.has(taskId)) return
+    let task: Task | null
+    try {
+      task = await this.currentTask(taskId)
+    } catch (error) {
+      this.reportError(error)
+      return
+    }
+    if (!task && onGone) return onGone()
+    for (const subscription of [...(this.byTask.get(taskId) ?? [])]) subscription.checkTask(task)
   }
 
   private schedule(): void {

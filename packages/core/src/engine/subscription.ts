@@ -274,7 +274,8 @@ export class Subscription {
     if (from === 0) {
       const task = await this.source.currentTask(this.taskId)
       if (this.closed) return undefined
-      if (!task || task.createdAt !== this.incarnation) return this.gone(task ? 'deleted' : 'missing')
+      if (!task) return this.vanished()
+      if (task.createdAt !== this.incarnation) return this.gone('deleted')
       return to === undefined || to >= 0 ? this.source.readRange(this.taskId, { fromIndex: 0, toIndex: to }) : []
     }
     const events = await this.source.readRange(this.taskId, { fromIndex: from - 1, toIndex: to })
@@ -282,9 +283,19 @@ export class Subscription {
     const first = events[0]
     if (first?.index !== from - 1 || first.id !== this.stream.lastId) {
       const task = await this.source.currentTask(this.taskId)
-      return this.gone(task ? 'deleted' : 'missing')
+      if (this.closed) return undefined
+      return task ? this.gone('deleted') : this.vanished()
     }
     return events.slice(1)
+  }
+
+  /**
+   * The task is not in the store. Whether it was deleted or lost is said by what comes next: a
+   * deletion's broadcast (`deleted`, at once) or the registry's second look (`missing`). Until
+   * then nothing more is delivered: live events only wait in the (bounded) buffer.
+   */
+  private vanished(): undefined {
+    return undefined
   }
 
   /** Ends the subscription when `task` (read from the stores just now) is not the task it follows. */
