@@ -6,7 +6,7 @@ import type { LimitOptions, SseOptions } from './options.js'
 import type { SseRegistry } from './sse/sse-registry.js'
 import type { WebhookOptions } from './webhooks/webhook-types.js'
 
-export type TaskcastEnv = { Variables: AuthVariables & { task: Task } }
+export type TaskcastEnv = { Variables: AuthVariables & { task: Task; json: unknown } }
 export type TaskcastHono = Hono<TaskcastEnv>
 
 export interface RouteContext {

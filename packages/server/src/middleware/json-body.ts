@@ -1,6 +1,7 @@
 // Request bodies: a size cap enforced while reading, then strict JSON parsing.
 import { TaskcastError } from '@taskcast/core'
 import type { Context, MiddlewareHandler } from 'hono'
+import type { TaskcastEnv } from '../route-context.js'
 import { bodyLimit } from 'hono/body-limit'
 
 const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i
@@ -17,6 +18,19 @@ export function limitBody(maxBytes: number): MiddlewareHandler {
       throw new TaskcastError('PAYLOAD_TOO_LARGE', `request body is larger than ${maxBytes} bytes`)
     },
   })
+}
+
+/**
+ * Reads and parses the body before the rest of the route looks at the request, so that nothing
+ * answers (a 404 for a missing task, say) while the body is still arriving: a client still
+ * sending would see its connection reset instead of the answer. The value is `c.get('json')`.
+ * @throws TaskcastError `VALIDATION_ERROR`, `PAYLOAD_TOO_LARGE` (with `limitBody` before it)
+ */
+export function jsonBody(): MiddlewareHandler<TaskcastEnv> {
+  return async (c, next) => {
+    c.set('json', await readJsonBody(c))
+    await next()
+  }
 }
 
 /**

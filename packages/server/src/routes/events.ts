@@ -1,7 +1,8 @@
 // Event routes: publish one event or a batch, and read filtered history (SPEC §7).
 import { TaskcastError, type PublishEventInput } from '@taskcast/core'
 import { parseSubscribeQuery } from '@taskcast/core/wire'
-import { limitBody, readJsonBody } from '../middleware/json-body.js'
+import { requireScope } from '../auth/index.js'
+import { jsonBody, limitBody } from '../middleware/json-body.js'
 import { taskRoute, type RouteContext, type TaskcastHono } from '../route-context.js'
 
 export function registerEventRoutes(app: TaskcastHono, ctx: RouteContext): void {
@@ -9,9 +10,11 @@ export function registerEventRoutes(app: TaskcastHono, ctx: RouteContext): void 
   const { maxBatchSize, maxBodyBytes } = ctx.limits
   const bodyLimit = limitBody(maxBodyBytes)
 
-  app.post('/tasks/:id/events', taskRoute(ctx, 'event:publish'), bodyLimit, async (c) => {
+  // The body is read before the task is: see `jsonBody`.
+  const publish = [requireScope('event:publish'), bodyLimit, jsonBody(), taskRoute(ctx, 'event:publish')] as const
+  app.post('/tasks/:id/events', ...publish, async (c) => {
     const taskId = c.req.param('id')
-    const body = await readJsonBody(c)
+    const body = c.get('json')
     if (Array.isArray(body) && body.length > maxBatchSize) {
       // A size limit, like the body limit: same status, so clients handle both by splitting.
       throw new TaskcastError('PAYLOAD_TOO_LARGE', `a batch holds at most ${maxBatchSize} events (got ${body.length})`)

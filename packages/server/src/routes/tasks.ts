@@ -2,7 +2,7 @@
 import { taskNotFound, TaskcastError, type TaskStatus, type TransitionPayload } from '@taskcast/core'
 import { validateCreateTaskInput } from '@taskcast/core/internal'
 import { assertAccess, getAuth, requireScope } from '../auth/index.js'
-import { limitBody, readJsonBody } from '../middleware/json-body.js'
+import { jsonBody, limitBody, readJsonBody } from '../middleware/json-body.js'
 import { taskRoute, type RouteContext, type TaskcastHono } from '../route-context.js'
 import { taskView } from '../task-view.js'
 import { assertWebhookUrlAllowed } from '../webhooks/index.js'
@@ -26,9 +26,11 @@ export function registerTaskRoutes(app: TaskcastHono, ctx: RouteContext): void {
 
   app.get('/tasks/:id', taskRoute(ctx, READ_SCOPES), (c) => c.json(taskView(c.get('task')), 200))
 
-  app.patch('/tasks/:id/status', taskRoute(ctx, 'task:manage'), body, async (c) => {
+  // The body is read before the task is: see `jsonBody`.
+  const transition = [requireScope('task:manage'), body, jsonBody(), taskRoute(ctx, 'task:manage')] as const
+  app.patch('/tasks/:id/status', ...transition, async (c) => {
     const taskId = c.req.param('id')
-    const { status, payload } = readTransition(await readJsonBody(c))
+    const { status, payload } = readTransition(c.get('json'))
     return c.json(taskView(await engine.transitionTask(taskId, status, payload)), 200)
   })
 
