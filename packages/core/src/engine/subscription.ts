@@ -274,7 +274,10 @@ export class Subscription {
     if (from === 0) {
       const task = await this.source.currentTask(this.taskId)
       if (this.closed) return undefined
-      if (!task) return this.vanished()
+      // Not in the store. A deletion's broadcast (`deleted`, at once) or the registry's second look
+      // (`missing`) ends the subscription; until then nothing more is delivered (live events wait
+      // in the bounded buffer).
+      if (!task) return undefined
       if (task.createdAt !== this.incarnation) return this.gone('deleted')
       return to === undefined || to >= 0 ? this.source.readRange(this.taskId, { fromIndex: 0, toIndex: to }) : []
     }
@@ -284,18 +287,10 @@ export class Subscription {
     if (first?.index !== from - 1 || first.id !== this.stream.lastId) {
       const task = await this.source.currentTask(this.taskId)
       if (this.closed) return undefined
-      return task ? this.gone('deleted') : this.vanished()
+      // Not in the store: left to the deletion's broadcast or the registry's second look, as above.
+      return task ? this.gone('deleted') : undefined
     }
     return events.slice(1)
-  }
-
-  /**
-   * The task is not in the store. Whether it was deleted or lost is said by what comes next: a
-   * deletion's broadcast (`deleted`, at once) or the registry's second look (`missing`). Until
-   * then nothing more is delivered: live events only wait in the (bounded) buffer.
-   */
-  private vanished(): undefined {
-    return undefined
   }
 
   /** Ends the subscription when `task` (read from the stores just now) is not the task it follows. */

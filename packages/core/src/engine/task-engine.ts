@@ -34,7 +34,7 @@ import { LongTermWriter, type LongTermWriterOptions } from './long-term-writer.j
 import { createIdFactory } from '../ids.js'
 import { SharedDeadlinePoller } from './shared-deadline-poller.js'
 import { storeHealth, type EngineHealth } from './store-health.js'
-import { prepareReplay } from './prepared-replay.js'
+import { prepareReplay, type PreparedReplay } from './prepared-replay.js'
 import { SubscriptionRegistry } from './subscription-registry.js'
 import { Subscription, type SubscriptionOptions, type SubscriptionHandlers, type SubscriptionSource } from './subscription.js'
 
@@ -247,7 +247,18 @@ export class TaskEngine {
     options: SubscriptionOptions = {},
   ): () => void {
     const resolved = typeof handlers === 'function' ? { onEnvelope: handlers } : handlers
-    const subscription = new Subscription(this.subscriptionSource, taskId, filter, resolved, options, this.forgetSubscription)
+    return this.openSubscription(taskId, filter, resolved, options)
+  }
+
+  /** Starts a subscription (from a prepared replay, or reading the log itself) and registers it. */
+  private openSubscription(
+    taskId: string,
+    filter: SubscribeFilter,
+    handlers: SubscriptionHandlers,
+    options: SubscriptionOptions,
+    replay?: PreparedReplay,
+  ): () => void {
+    const subscription = new Subscription(this.subscriptionSource, taskId, filter, handlers, options, this.forgetSubscription, replay)
     if (!subscription.closed) this.subscriptions.add(subscription)
     return () => subscription.close()
   }
@@ -277,17 +288,7 @@ export class TaskEngine {
       start: (handlers) => {
         if (started) throw new TaskcastError('INTERNAL', 'a prepared subscription starts once')
         started = true
-        const subscription = new Subscription(
-          this.subscriptionSource,
-          taskId,
-          filter,
-          handlers,
-          subscriptionOptions,
-          this.forgetSubscription,
-          replay,
-        )
-        if (!subscription.closed) this.subscriptions.add(subscription)
-        return () => subscription.close()
+        return this.openSubscription(taskId, filter, handlers, subscriptionOptions, replay)
       },
     }
   }
