@@ -13,6 +13,8 @@ export const TARGETS = [
   { scenario: 'idle-connections', metric: 'rss_kib_per_connection', text: '≤ 10 KiB', met: (r) => r.ours <= 10 },
   { scenario: 'publish-single', metric: 'publishes_per_s', needs: 'redisRatio', text: 'Redis ≥ 60% of memory', met: (r) => r.redisRatio >= 0.6 },
   { scenario: 'fanout-1000', metric: 'cpu_us_per_delivery', needs: 'redisRatio', text: 'Redis ≤ 1.5× memory', met: (r) => r.redisRatio <= 1.5 },
+  { scenario: 'late-joiners', metric: 'rss_growth_mib', text: '< 200 MiB', met: (r) => r.ours < 200 },
+  { scenario: 'late-joiners', metric: 'rss_growth_mib', needs: 'redis', text: 'Redis < 200 MiB', met: (r) => r.redis < 200 },
 ]
 
 /**

@@ -5,16 +5,33 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll } from 'vitest'
-import { BIN } from './paths.js'
+import { BIN, GC_PRELOAD } from './paths.js'
+
+/** Where a Redis adapter connects: one Redis, or the seed nodes of a Redis Cluster. */
+export type RedisAddress = { url: string } | { cluster: string[] }
 
 /** The subset of the CLI's config file the scenarios use (see packages/cli/README.md). */
 export interface TaskcastConfig {
   logLevel?: 'debug' | 'info' | 'warn' | 'error'
   adapters: {
-    broadcast: { provider: 'redis'; url: string; keyPrefix: string }
-    shortTerm: { provider: 'redis'; url: string; keyPrefix: string }
+    broadcast: { provider: 'redis'; keyPrefix: string } & RedisAddress
+    shortTerm: { provider: 'redis'; keyPrefix: string } & RedisAddress
     longTerm?: { provider: 'postgres'; url: string; schema: string; autoMigrate?: boolean }
   }
+}
+
+export interface StartOptions {
+  /**
+   * Lets the test force a full GC in the process and read its memory afterwards (`memory()`),
+   * through the benchmark's preload: what the process holds, not what it has yet to collect.
+   */
+  measureMemory?: boolean
+}
+
+/** A process's memory after a forced full GC, in bytes. */
+export interface MemoryReading {
+  rss: number
+  heapUsed: number
 }
 
 export interface Exit {
@@ -49,6 +66,7 @@ export class TaskcastServer {
   url = ''
   readonly exited: Promise<Exit>
   private output = ''
+  private readings = 0
 
   private constructor(
     readonly name: string,
@@ -71,15 +89,16 @@ export class TaskcastServer {
    * Starts `taskcast --port 0 --host 127.0.0.1 -c <config.json>` and resolves once it listens.
    * `name` only labels its output in failure messages.
    */
-  static async start(name: string, config: TaskcastConfig): Promise<TaskcastServer> {
+  static async start(name: string, config: TaskcastConfig, options: StartOptions = {}): Promise<TaskcastServer> {
     const dir = await mkdtemp(join(tmpdir(), 'taskcast-e2e-'))
     tempDirs.push(dir)
     const file = join(dir, 'taskcast.config.json')
     await writeFile(file, JSON.stringify({ logLevel: 'info', ...config }, null, 2))
-    const child = spawn(process.execPath, [BIN, '--port', '0', '--host', '127.0.0.1', '-c', file], {
+    const nodeArgs = options.measureMemory ? ['--expose-gc', '--import', GC_PRELOAD] : []
+    const child = spawn(process.execPath, [...nodeArgs, BIN, '--port', '0', '--host', '127.0.0.1', '-c', file], {
       cwd: dir,
       env: cleanEnv(),
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['ignore', 'pipe', 'pipe', ...(options.measureMemory ? (['ipc'] as const) : [])],
     })
     const server = new TaskcastServer(name, child)
     running.add(server)
@@ -97,6 +116,20 @@ export class TaskcastServer {
       )
     })
     return server
+  }
+
+  /** Memory after a forced full GC; only for a process started with `measureMemory`. */
+  memory(): Promise<MemoryReading> {
+    const id = ++this.readings
+    return new Promise((resolve, reject) => {
+      const onMessage = (message: { type?: string; id?: number } & MemoryReading) => {
+        if (message?.type !== 'gc-done' || message.id !== id) return
+        this.child.off('message', onMessage)
+        resolve({ rss: message.rss, heapUsed: message.heapUsed })
+      }
+      this.child.on('message', onMessage)
+      if (!this.child.send?.({ type: 'gc', id })) reject(new Error(`taskcast ${this.name} was not started with measureMemory`))
+    })
   }
 
   get pid(): number {

@@ -8,6 +8,7 @@ export {
   TASK_DELETED_TYPE,
   RESERVED_TYPE_PREFIX,
   TASK_STATUSES,
+  SUSPENDED_STATUSES,
   LEVELS,
   SERIES_MODES,
   PERMISSION_SCOPES,
@@ -17,6 +18,7 @@ export {
 export type {
   TaskStatus,
   TerminalStatus,
+  SuspendedStatus,
   Level,
   SeriesMode,
   SeriesFormat,
@@ -30,6 +32,7 @@ export type {
   CleanupTarget,
   CleanupRule,
   Task,
+  BlockedRequest,
   TaskEvent,
   CreateTaskInput,
   PublishEventInput,
@@ -61,7 +64,9 @@ export type { TaskEngineOptions, GetEventsOptions, PreparedSubscription } from '
 export type { EngineHealth } from './engine/store-health.js'
 export type { GoneReason, SubscriptionHandlers, SubscriptionOptions } from './engine/subscription.js'
 export type { LongTermWriterOptions } from './engine/long-term-writer.js'
-export { canTransition, isTerminalStatus } from './state-machine.js'
+export { canTransition, isTerminalStatus, isSuspendedStatus } from './state-machine.js'
+export type { TransitionCause } from './state-machine.js'
+export { MAX_REASON_BYTES, MAX_REQUEST_BYTES } from './validation.js'
 export { matchesType, compileFilter, matchesFilter } from './filter.js'
 export type { EventPredicate } from './filter.js'
 export { assertJsonValue, MAX_JSON_DEPTH } from './json-value.js'

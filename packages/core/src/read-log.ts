@@ -11,8 +11,13 @@ export interface ReadOptions {
   collapse?: boolean
 }
 
+export interface ReadItem {
+  item: FilteredEvent
+  snapshot: boolean
+}
+
 export interface ReadResult {
-  items: { item: FilteredEvent; snapshot: boolean }[]
+  items: ReadItem[]
   /** More events matched than `limit` allowed. */
   truncated: boolean
 }
@@ -27,35 +32,70 @@ function isAfterCursor(since: SinceCursor | undefined, item: FilteredEvent, afte
 }
 
 /**
- * Walks `log` (a task's raw events in index order) through `stream`, returning what the reader
- * gets after its cursor. The stream is left positioned after the log, ready for live events.
- * @throws TaskcastError `VALIDATION_ERROR` when `since.id` is not in the log.
+ * Walks `log` (a task's raw events in index order) through `stream`, one reader's item at a
+ * time: a replay paced by its reader holds a position in a log it may share with every other
+ * reader, never a copy of what it has still to send. Once `next()` answers `undefined`, the
+ * stream is positioned after the log, ready for live events (unless `truncated`).
  */
-export function readLog(stream: FilteredStream, log: readonly TaskEvent[], options: ReadOptions = {}): ReadResult {
-  const { since, limit } = options
-  let idPassed = since?.id === undefined
-  if (!idPassed && !log.some((event) => event.id === since!.id)) {
-    throw new TaskcastError('VALIDATION_ERROR', `since.id ${since!.id} is not an event of this task`)
+export class LogReader {
+  /** More events matched than `limit` allowed; known once `next()` has answered `undefined`. */
+  truncated = false
+  private position = 0
+  private delivered = 0
+  private idPassed: boolean
+  private readonly since: SinceCursor | undefined
+  private readonly lastOfSeries: Map<string, number> | undefined
+
+  /** @throws TaskcastError `VALIDATION_ERROR` when `since.id` is not in the log. */
+  constructor(
+    private readonly stream: FilteredStream,
+    private readonly log: readonly TaskEvent[],
+    private readonly options: ReadOptions = {},
+  ) {
+    this.since = options.since
+    const sinceId = this.since?.id
+    this.idPassed = sinceId === undefined
+    if (sinceId !== undefined && !log.some((event) => event.id === sinceId)) {
+      throw new TaskcastError('VALIDATION_ERROR', `since.id ${sinceId} is not an event of this task`)
+    }
+    this.lastOfSeries = options.collapse === true && !this.since ? lastAccumulateEvents(stream, log) : undefined
   }
-  const collapse = options.collapse === true && !since
-  const lastOfSeries = collapse ? lastAccumulateEvents(stream, log) : undefined
-  const items: ReadResult['items'] = []
-  let truncated = false
-  for (const event of log) {
-    const item = stream.accept(event)
-    if (item && !truncated && isAfterCursor(since, item, idPassed)) {
+
+  /** The reader's next item, or `undefined` at the end of the log (or of `limit`). */
+  next(): ReadItem | undefined {
+    const { log, stream, since, lastOfSeries } = this
+    while (this.position < log.length && !this.truncated) {
+      const event = log[this.position++]!
+      const item = stream.accept(event)
+      const afterId = this.idPassed
+      if (!this.idPassed && event.id === since!.id) this.idPassed = true
+      if (!item || !isAfterCursor(since, item, afterId)) continue
       let snapshot = false
       if (lastOfSeries && event.seriesMode === 'accumulate' && event.seriesId !== undefined) {
         if (lastOfSeries.get(event.seriesId) !== event.index) continue
         item.data = stream.seriesValue(event.seriesId)
         snapshot = true
       }
-      if (limit !== undefined && items.length >= limit) truncated = true
-      else items.push({ item, snapshot })
+      if (this.options.limit !== undefined && this.delivered >= this.options.limit) {
+        this.truncated = true
+        return undefined
+      }
+      this.delivered++
+      return { item, snapshot }
     }
-    if (!idPassed && event.id === since!.id) idPassed = true
+    return undefined
   }
-  return { items, truncated }
+}
+
+/**
+ * Everything `LogReader` gives for `log`, at once (history answers, tests).
+ * @throws TaskcastError `VALIDATION_ERROR` when `since.id` is not in the log.
+ */
+export function readLog(stream: FilteredStream, log: readonly TaskEvent[], options: ReadOptions = {}): ReadResult {
+  const reader = new LogReader(stream, log, options)
+  const items: ReadItem[] = []
+  for (let next = reader.next(); next; next = reader.next()) items.push(next)
+  return { items, truncated: reader.truncated }
 }
 
 /** For each accumulate series, the raw index of its last event the reader's filter selects. */

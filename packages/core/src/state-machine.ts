@@ -1,24 +1,47 @@
-// Task lifecycle (SPEC §2): which status may follow which.
-import type { TaskStatus, TerminalStatus } from './types.js'
+// Task lifecycle (SPEC §2): which status may follow which, and who may ask for the move.
+import type { SuspendedStatus, TaskStatus, TerminalStatus } from './types.js'
+import { SUSPENDED_STATUSES } from './types.js'
 
-const TRANSITIONS: Record<TaskStatus, readonly TaskStatus[]> = {
-  pending: ['running', 'cancelled', 'timeout'],
-  running: ['completed', 'failed', 'timeout', 'cancelled'],
-  completed: [],
-  failed: [],
-  timeout: [],
-  cancelled: [],
+/**
+ * Who asks for a transition: a caller of the API (`transitionTask`, `resolveTask`,
+ * `cancelTask`, HTTP), an expired TTL deadline, or the assignment of pending tasks to
+ * workers (SPEC §18), which has no public entry point yet.
+ */
+export type TransitionCause = 'api' | 'ttl' | 'worker'
+
+const API: readonly TransitionCause[] = ['api']
+const TTL: readonly TransitionCause[] = ['ttl']
+const WORKER: readonly TransitionCause[] = ['worker']
+const API_OR_TTL: readonly TransitionCause[] = ['api', 'ttl']
+
+/** from → to → the causes that may make that move. A status with no entry is terminal. */
+const TRANSITIONS: Record<TaskStatus, Partial<Record<TaskStatus, readonly TransitionCause[]>>> = {
+  pending: { running: API, assigned: WORKER, cancelled: API, timeout: TTL },
+  assigned: { running: WORKER, pending: WORKER, cancelled: API, timeout: TTL },
+  running: { completed: API, failed: API, timeout: API_OR_TTL, cancelled: API, paused: API, blocked: API },
+  paused: { running: API, cancelled: API, timeout: TTL },
+  blocked: { running: API, failed: API, cancelled: API, timeout: TTL },
+  completed: {},
+  failed: {},
+  timeout: {},
+  cancelled: {},
 }
 
 export function isTerminalStatus(status: TaskStatus): status is TerminalStatus {
-  return TRANSITIONS[status].length === 0
+  return Object.keys(TRANSITIONS[status]).length === 0
+}
+
+/** Whether the task is `paused` or `blocked`: stopped mid-run, neither finished nor taking events. */
+export function isSuspendedStatus(status: TaskStatus): status is SuspendedStatus {
+  return (SUSPENDED_STATUSES as readonly TaskStatus[]).includes(status)
 }
 
 /**
- * Whether `from → to` is allowed. `pending → timeout` only happens when a TTL expires,
- * so callers of the public API pass `byTtl: false` and are refused it.
+ * Whether `from → to` is allowed for `by` (default: a caller of the API). A move to
+ * `timeout` from anything but `running` happens only when a TTL expires; a move into
+ * `assigned`, and from it on to `running` or back to `pending`, only through worker
+ * assignment. The API is refused those.
  */
-export function canTransition(from: TaskStatus, to: TaskStatus, options: { byTtl?: boolean } = {}): boolean {
-  if (from === 'pending' && to === 'timeout' && !options.byTtl) return false
-  return TRANSITIONS[from].includes(to)
+export function canTransition(from: TaskStatus, to: TaskStatus, options: { by?: TransitionCause } = {}): boolean {
+  return TRANSITIONS[from][to]?.includes(options.by ?? 'api') ?? false
 }

@@ -1,7 +1,26 @@
 // The data model shared by every Taskcast package (SPEC §2, §5, §9, §10, §11).
 
-export type TaskStatus = 'pending' | 'running' | 'completed' | 'failed' | 'timeout' | 'cancelled'
+/** Every status a task can have, in lifecycle order (the state machine is in state-machine.ts). */
+export const TASK_STATUSES = [
+  'pending',
+  'assigned',
+  'running',
+  'paused',
+  'blocked',
+  'completed',
+  'failed',
+  'timeout',
+  'cancelled',
+] as const
+export type TaskStatus = (typeof TASK_STATUSES)[number]
+/** Statuses a task never leaves. */
 export type TerminalStatus = 'completed' | 'failed' | 'timeout' | 'cancelled'
+/**
+ * Statuses of a task that stopped mid-run, waiting on its producer (`paused`) or on an answer
+ * (`blocked`, SPEC §16); its TTL deadline keeps running, its streams stay open.
+ */
+export const SUSPENDED_STATUSES = ['paused', 'blocked'] as const satisfies readonly TaskStatus[]
+export type SuspendedStatus = (typeof SUSPENDED_STATUSES)[number]
 export type Level = 'debug' | 'info' | 'warn' | 'error'
 export type SeriesMode = 'keep-all' | 'accumulate' | 'latest'
 export type SeriesFormat = 'delta' | 'accumulated'
@@ -12,14 +31,19 @@ export interface TaskError {
   details?: Record<string, unknown>
 }
 
-export type PermissionScope =
-  | 'task:create'
-  | 'task:manage'
-  | 'event:publish'
-  | 'event:subscribe'
-  | 'event:history'
-  | 'webhook:create'
-  | '*'
+/** Every scope a caller can hold (SPEC §9); `*` holds them all. */
+export const PERMISSION_SCOPES = [
+  'task:create',
+  'task:manage',
+  'task:resolve',
+  'task:cancel',
+  'event:publish',
+  'event:subscribe',
+  'event:history',
+  'webhook:create',
+  '*',
+] as const
+export type PermissionScope = (typeof PERMISSION_SCOPES)[number]
 
 /** Extra constraints a task places on callers, applied after the global auth check (never relaxing it). */
 export interface TaskAuthRule {
@@ -80,6 +104,17 @@ export interface Task {
   authConfig?: TaskAuthConfig
   webhooks?: WebhookConfig[]
   cleanup?: { rules: CleanupRule[] }
+  /** The question a `blocked` task waits on (SPEC §16); only while blocked. */
+  blockedRequest?: BlockedRequest
+  /** The last answer given to a blocked task (`resolveTask`); any JSON value. */
+  resolution?: unknown
+}
+
+/** What a blocked task asks for: `type` says what kind of answer (e.g. 'approval'), `data` the details. */
+export interface BlockedRequest {
+  type: string
+  /** Any JSON value. */
+  data?: unknown
 }
 
 export interface TaskEvent {
@@ -124,8 +159,14 @@ export interface PublishEventInput {
 }
 
 export interface TransitionPayload {
+  /** Only with `completed`. */
   result?: Record<string, unknown>
+  /** Only with `failed`, `timeout` or `cancelled`. */
   error?: TaskError
+  /** Why the task moves (at most `MAX_REASON_BYTES` of UTF-8); carried in its status event, not stored on the task. */
+  reason?: string
+  /** Only with `blocked`: the question the task waits on (at most `MAX_REQUEST_BYTES` as JSON). */
+  request?: BlockedRequest
 }
 
 /** Which events a reader wants (SPEC §5), without the resume cursor. */
@@ -169,6 +210,11 @@ export interface StatusEventData {
   previousStatus: TaskStatus
   result?: Record<string, unknown>
   error?: TaskError
+  reason?: string
+  /** The question of a move to `blocked`. */
+  request?: BlockedRequest
+  /** The answer of a resolution (`blocked → running` through `resolveTask`). */
+  resolution?: unknown
 }
 
 export const STATUS_EVENT_TYPE = 'taskcast:status'
@@ -178,15 +224,5 @@ export const RESERVED_TYPE_PREFIX = 'taskcast:'
  * process's subscribers of the task end at once.
  */
 export const TASK_DELETED_TYPE = 'taskcast:deleted'
-export const TASK_STATUSES: readonly TaskStatus[] = ['pending', 'running', 'completed', 'failed', 'timeout', 'cancelled']
 export const LEVELS: readonly Level[] = ['debug', 'info', 'warn', 'error']
 export const SERIES_MODES: readonly SeriesMode[] = ['keep-all', 'accumulate', 'latest']
-export const PERMISSION_SCOPES: readonly PermissionScope[] = [
-  'task:create',
-  'task:manage',
-  'event:publish',
-  'event:subscribe',
-  'event:history',
-  'webhook:create',
-  '*',
-]

@@ -2,6 +2,7 @@
 import { TaskcastError } from './errors.js'
 import { assertJsonValue, isPlainObject } from './json-value.js'
 import type {
+  BlockedRequest,
   CleanupRule,
   CreateTaskInput,
   EventFilter,
@@ -246,10 +247,45 @@ function validateTaskError(value: unknown, path: string): TaskError {
   return raw as unknown as TaskError
 }
 
+/** The longest `reason` a transition takes, in UTF-8 bytes. */
+export const MAX_REASON_BYTES = 1024
+/** The largest `request` a move to `blocked` takes, in UTF-8 bytes of its JSON. */
+export const MAX_REQUEST_BYTES = 64 * 1024
+
+const utf8 = new TextEncoder()
+
+/** Whether `text` takes more than `maxBytes` as UTF-8. */
+function overBytes(text: string, maxBytes: number): boolean {
+  // No UTF-16 code unit encodes to fewer than one byte, so an overlong text needs no encoding.
+  return text.length > maxBytes || utf8.encode(text).byteLength > maxBytes
+}
+
+function tooLarge(path: string, maxBytes: number): never {
+  throw new TaskcastError('VALIDATION_ERROR', `${path} is larger than ${maxBytes} bytes`, { details: { maxBytes } })
+}
+
+function validateReason(value: unknown): string | undefined {
+  if (value === undefined) return undefined
+  if (typeof value !== 'string' || value.length === 0) fail('reason must be a non-empty string')
+  if (overBytes(value, MAX_REASON_BYTES)) tooLarge('reason', MAX_REASON_BYTES)
+  return value
+}
+
+function validateBlockedRequest(value: unknown): BlockedRequest {
+  const raw = object(value, 'request', ['type', 'data'])
+  if (typeof raw.type !== 'string' || raw.type.length === 0 || raw.type.length > MAX_TYPE_LENGTH) {
+    fail(`request.type must be a non-empty string of at most ${MAX_TYPE_LENGTH} characters`)
+  }
+  if (raw.data !== undefined) assertJsonValue(raw.data, 'request.data')
+  const request: BlockedRequest = raw.data === undefined ? { type: raw.type } : { type: raw.type, data: raw.data }
+  if (overBytes(JSON.stringify(request), MAX_REQUEST_BYTES)) tooLarge('request', MAX_REQUEST_BYTES)
+  return request
+}
+
 /** @throws TaskcastError `VALIDATION_ERROR` */
 export function validateTransition(status: unknown, payload: unknown): { status: TaskStatus; payload: TransitionPayload } {
   if (!isTaskStatus(status)) fail(`status must be one of ${TASK_STATUSES.join(', ')}`)
-  const raw = object(payload ?? {}, 'payload', ['result', 'error'])
+  const raw = object(payload ?? {}, 'payload', ['result', 'error', 'reason', 'request'])
   const result = jsonObject(raw.result, 'result')
   if (result !== undefined && status !== 'completed') fail('result is only accepted with status "completed"')
   let error: TaskError | undefined
@@ -259,5 +295,24 @@ export function validateTransition(status: unknown, payload: unknown): { status:
     }
     error = validateTaskError(raw.error, 'error')
   }
-  return { status, payload: { ...(result && { result }), ...(error && { error }) } }
+  const reason = validateReason(raw.reason)
+  let request: BlockedRequest | undefined
+  if (raw.request !== undefined) {
+    if (status !== 'blocked') fail('request is only accepted with status "blocked"')
+    request = validateBlockedRequest(raw.request)
+  }
+  return {
+    status,
+    payload: { ...(result && { result }), ...(error && { error }), ...(reason !== undefined && { reason }), ...(request && { request }) },
+  }
+}
+
+/**
+ * The answer to a blocked task: any JSON value, `null` included, but not nothing.
+ * @throws TaskcastError `VALIDATION_ERROR`
+ */
+export function validateResolution(data: unknown): unknown {
+  if (data === undefined) fail('data is required: the answer to the blocked task (any JSON value)')
+  assertJsonValue(data, 'data')
+  return data
 }

@@ -527,4 +527,37 @@ describe('reads per SSE connect', () => {
     // A finished task needs no live part: one task read, one log read.
     expect([store.taskReads, store.logReads, store.rangeReads]).toEqual([1, 1, 0])
   })
+
+  it('shares one log read among the readers that connect while it is under way', async () => {
+    /** Holds whole-log reads until `open()`: the connects pile up behind the first one. */
+    class GatedStore extends CountingStore {
+      private opened = false
+      private waiting: (() => void)[] = []
+      override async getEvents(taskId: string, range?: { fromIndex?: number; toIndex?: number }) {
+        if (!range && !this.opened) await new Promise<void>((resolve) => this.waiting.push(resolve))
+        return super.getEvents(taskId, range)
+      }
+      open(): void {
+        this.opened = true
+        for (const resolve of this.waiting.splice(0)) resolve()
+      }
+    }
+    const store = new GatedStore()
+    const { url, engine } = await start({}, undefined, store)
+    await engine.createTask({ id: 't' })
+    await engine.transitionTask('t', 'running')
+    await engine.publishEvents('t', Array.from({ length: 30 }, (_, i) => ({ type: 'a', data: i })))
+    await engine.transitionTask('t', 'completed')
+    store.reset()
+
+    const readers = Array.from({ length: 20 }, () => open(`${url}/tasks/t/events`))
+    // Each connect reads the task (route) before it asks for the log.
+    await waitFor(() => store.taskReads === 20, 'twenty task reads')
+    await new Promise((resolve) => setImmediate(resolve))
+    store.open()
+    const streams = await Promise.all(readers)
+    const received = await Promise.all(streams.map(async (reader) => (await reader.readUntilDone()).envelopes.map((envelope) => envelope.rawIndex)))
+    expect(store.logReads).toBe(1)
+    for (const indexes of received) expect(indexes).toEqual(Array.from({ length: 32 }, (_, i) => i))
+  })
 })

@@ -14,6 +14,8 @@ export interface CleanupSchedulerOptions {
   shortTerm: ShortTermStore
   longTerm: LongTermStore | undefined
   reportError: (error: unknown, context: HookErrorContext) => void
+  /** After a rule ran on a task: what the engine keeps of the task's log is out of date. */
+  removed?: (taskId: string) => void
 }
 
 /** Whether a rule's `match` selects the task. */
@@ -89,6 +91,8 @@ export class CleanupScheduler {
       }
     } catch (error) {
       this.options.reportError(error, { source: 'cleanup', taskId })
+    } finally {
+      this.options.removed?.(taskId)
     }
   }
 }

@@ -17,7 +17,7 @@ import type { BroadcastProvider } from '../storage/broadcast-provider.js'
 import type { EventRange } from '../storage/short-term-store.js'
 import type { SeriesFormat, SSEEnvelope, SubscribeFilter, Task, TaskEvent, TaskStatus } from '../types.js'
 import { TASK_DELETED_TYPE } from '../types.js'
-import { prepareReplay, type PreparedReplay } from './prepared-replay.js'
+import { PreparedReplay } from './prepared-replay.js'
 
 export interface SubscriptionHandlers {
   /** Called for each event the filter selects, in index order, exactly once. */
@@ -124,7 +124,7 @@ export class Subscription {
       const { task, events } = await this.source.loadLog(this.taskId)
       if (this.closed) return
       if (!task) throw taskNotFound(this.taskId)
-      await this.play(prepareReplay(task, events, this.filter, this.options), false)
+      await this.play(new PreparedReplay(task, events, this.filter, this.options), false)
     } catch (error) {
       this.fail(error)
     }
@@ -139,8 +139,8 @@ export class Subscription {
     try {
       this.incarnation = prepared.task.createdAt
       this.stream = prepared.stream
-      for (const { item, snapshot } of prepared.items) {
-        this.emit(item, snapshot)
+      for (let next = prepared.next(); next; next = prepared.next()) {
+        this.emit(next.item, next.snapshot)
         if (this.closed) return
         const pause = this.handlers.replayPause?.()
         if (pause) {

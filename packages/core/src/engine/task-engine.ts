@@ -5,10 +5,10 @@ import { FilteredStream } from '../filtered-stream.js'
 import { readLog } from '../read-log.js'
 import { HookRegistry, type TaskcastHooks } from '../hooks.js'
 import { resolveAccField } from '../series.js'
-import { canTransition, isTerminalStatus } from '../state-machine.js'
+import { canTransition, isTerminalStatus, type TransitionCause } from '../state-machine.js'
 import type { BroadcastProvider } from '../storage/broadcast-provider.js'
 import type { LongTermStore } from '../storage/long-term-store.js'
-import type { EventDraft, ShortTermStore } from '../storage/short-term-store.js'
+import type { EventDraft, ShortTermStore, TransitionRequest } from '../storage/short-term-store.js'
 import type {
   CleanupRule,
   CreateTaskInput,
@@ -26,6 +26,7 @@ import {
   isValidatedCreateTaskInput,
   validateCreateTaskInput,
   validatePublishEventInput,
+  validateResolution,
   validateTransition,
 } from '../validation.js'
 import { CleanupScheduler } from './cleanup-scheduler.js'
@@ -34,7 +35,9 @@ import { LongTermWriter, type LongTermWriterOptions } from './long-term-writer.j
 import { createIdFactory } from '../ids.js'
 import { SharedDeadlinePoller } from './shared-deadline-poller.js'
 import { storeHealth, type EngineHealth } from './store-health.js'
-import { prepareReplay, type PreparedReplay } from './prepared-replay.js'
+import { PreparedReplay } from './prepared-replay.js'
+import { FinishedLogs } from './finished-logs.js'
+import { SharedReads } from './shared-reads.js'
 import { SubscriptionRegistry } from './subscription-registry.js'
 import { Subscription, type SubscriptionOptions, type SubscriptionHandlers, type SubscriptionSource } from './subscription.js'
 
@@ -66,10 +69,8 @@ export interface TaskEngineOptions {
 export interface PreparedSubscription {
   /** The task as read for it. */
   readonly task: Task
-  /** Events the replay will deliver (after the cursor, within `limit`). */
-  readonly replayLength: number
-  /** `limit` cuts the replay short: the subscription will end with `onLimit`. */
-  readonly truncated: boolean
+  /** Nothing of the log follows the cursor: the replay will deliver no event. */
+  readonly replayEmpty: boolean
   /** Streams the replay then live events to `handlers`, once; returns the unsubscribe function. */
   start(handlers: SubscriptionHandlers): () => void
 }
@@ -94,7 +95,11 @@ export class TaskEngine {
   private readonly writer: LongTermWriter | undefined
   private readonly subscriptions: SubscriptionRegistry
   /** Reads of a task under way, shared by the subscriptions that check it at the same moment. */
-  private readonly taskReads = new Map<string, Promise<Task | null>>()
+  private readonly taskReads = new SharedReads<Task | null>()
+  /** Reads of a task's log under way, shared by the readers that connect at the same moment. */
+  private readonly logReads = new SharedReads<{ task: Task | null; events: TaskEvent[] }>()
+  private readonly eventReads = new SharedReads<TaskEvent[]>()
+  private readonly finishedLogs = new FinishedLogs()
   /** Shared by every subscription (one object, not a set of closures per subscriber). */
   private readonly subscriptionSource: SubscriptionSource
   private readonly forgetSubscription = (ended: Subscription): void => {
@@ -130,6 +135,7 @@ export class TaskEngine {
       shortTerm: this.shortTerm,
       longTerm: this.longTerm,
       reportError: report,
+      removed: (taskId) => this.finishedLogs.drop(taskId),
     })
     if (this.shortTerm.dueDeadlines) {
       this.deadlinePoller = new SharedDeadlinePoller(
@@ -187,15 +193,47 @@ export class TaskEngine {
     return this.longTerm.getTask(taskId)
   }
 
+  /**
+   * Moves the task to `status` (SPEC §2), compare-and-set: of concurrent transitions exactly
+   * one wins; a loser gets `CONFLICT` when the status changed after it read it.
+   * @throws TaskcastError `VALIDATION_ERROR`, `TASK_NOT_FOUND`, `INVALID_TRANSITION`, `CONFLICT`
+   */
   async transitionTask(taskId: string, status: TaskStatus, payload: TransitionPayload = {}): Promise<Task> {
     const valid = validateTransition(status, payload)
-    const task = await this.shortTerm.getTask(taskId)
-    if (!task) {
-      const archived = await this.longTerm?.getTask(taskId)
-      if (archived) throw invalidTransition(archived.status, valid.status)
-      throw taskNotFound(taskId)
+    const task = await this.liveTask(taskId, valid.status)
+    return this.applyTransition(task, valid.status, valid.payload, 'api')
+  }
+
+  /**
+   * Answers a blocked task (SPEC §16): `blocked → running`, with `data` stored as
+   * `task.resolution` and carried in the status event. Of concurrent resolutions exactly one
+   * wins; the others get `CONFLICT` or `INVALID_TRANSITION`.
+   * @throws TaskcastError `VALIDATION_ERROR`, `TASK_NOT_FOUND`, `INVALID_TRANSITION` (not blocked), `CONFLICT`
+   */
+  async resolveTask(taskId: string, data: unknown): Promise<Task> {
+    const resolution = validateResolution(data)
+    const task = await this.liveTask(taskId, 'running')
+    if (task.status !== 'blocked') {
+      throw new TaskcastError('INVALID_TRANSITION', `cannot resolve a task that is ${task.status}; only a blocked task takes an answer`)
     }
-    return this.applyTransition(task, valid.status, valid.payload, false)
+    return this.applyTransition(task, 'running', { resolution }, 'api')
+  }
+
+  /**
+   * Cancels a task that has not ended (SPEC §17), with an optional `reason` for its status event.
+   * @throws TaskcastError `VALIDATION_ERROR`, `TASK_NOT_FOUND`, `INVALID_TRANSITION` (already ended), `CONFLICT`
+   */
+  cancelTask(taskId: string, reason?: string): Promise<Task> {
+    return this.transitionTask(taskId, 'cancelled', reason === undefined ? {} : { reason })
+  }
+
+  /** The task from the short-term store, for a move to `to`; an archived task has ended, so no move applies. */
+  private async liveTask(taskId: string, to: TaskStatus): Promise<Task> {
+    const task = await this.shortTerm.getTask(taskId)
+    if (task) return task
+    const archived = await this.longTerm?.getTask(taskId)
+    if (archived) throw invalidTransition(archived.status, to)
+    throw taskNotFound(taskId)
   }
 
   async publishEvent(taskId: string, input: PublishEventInput): Promise<TaskEvent> {
@@ -277,14 +315,13 @@ export class TaskEngine {
     options: SubscriptionOptions & { task?: Task } = {},
   ): Promise<PreparedSubscription> {
     const { task: known, ...subscriptionOptions } = options
-    const { task, events } = known ? { task: known, events: await this.eventsOf(taskId) } : await this.loadLog(taskId)
+    const { task, events } = known ? { task: known, events: await this.eventsOf(known) } : await this.loadLog(taskId)
     if (!task) throw taskNotFound(taskId)
-    const replay = prepareReplay(task, events, filter, subscriptionOptions)
+    const replay = new PreparedReplay(task, events, filter, subscriptionOptions)
     let started = false
     return {
       task,
-      replayLength: replay.items.length,
-      truncated: replay.truncated,
+      replayEmpty: replay.empty,
       start: (handlers) => {
         if (started) throw new TaskcastError('INTERNAL', 'a prepared subscription starts once')
         started = true
@@ -307,6 +344,7 @@ export class TaskEngine {
     this.ttl.cancel(taskId)
     this.cleanup.cancel(taskId)
     this.writer?.discardTask(taskId)
+    this.finishedLogs.drop(taskId)
     const [short, long] = await Promise.all([this.shortTerm.deleteTask(taskId), this.longTerm?.deleteTask(taskId)])
     await this.writer?.taskDeleted(taskId)
     this.subscriptions.endTask(taskId, 'deleted')
@@ -330,12 +368,7 @@ export class TaskEngine {
 
   /** The task as the stores hold it now; one read at a time per task, shared by its callers. */
   private currentTask(taskId: string): Promise<Task | null> {
-    let read = this.taskReads.get(taskId)
-    if (!read) {
-      read = this.getTask(taskId).finally(() => this.taskReads.delete(taskId))
-      this.taskReads.set(taskId, read)
-    }
-    return read
+    return this.taskReads.get(taskId, () => this.getTask(taskId))
   }
 
   /** Whether each store answers. */
@@ -369,15 +402,23 @@ export class TaskEngine {
     return draft
   }
 
-  private async applyTransition(task: Task, to: TaskStatus, payload: TransitionPayload, byTtl: boolean): Promise<Task> {
+  private async applyTransition(task: Task, to: TaskStatus, change: TransitionChange, by: TransitionCause): Promise<Task> {
     const from = task.status
-    if (!canTransition(from, to, { byTtl })) throw invalidTransition(from, to)
+    if (!canTransition(from, to, { by })) throw invalidTransition(from, to)
     const now = this.clock.now()
     const terminal = isTerminalStatus(to)
-    const data: StatusEventData = { status: to, previousStatus: from, ...payload }
+    const data: StatusEventData = { status: to, previousStatus: from, ...change }
+    // `reason` lives in the status event only; the question lives on the task while it is blocked.
+    const patch: TransitionRequest['patch'] = { status: to, updatedAt: now }
+    if (terminal) patch.completedAt = now
+    if (change.result !== undefined) patch.result = change.result
+    if (change.error !== undefined) patch.error = change.error
+    if (change.request !== undefined) patch.blockedRequest = change.request
+    else if (from === 'blocked') patch.blockedRequest = undefined
+    if ('resolution' in change) patch.resolution = change.resolution
     const outcome = await this.shortTerm.transitionTask(task.id, {
       from,
-      patch: { status: to, updatedAt: now, ...(terminal && { completedAt: now }), ...payload },
+      patch,
       event: { id: this.nextId(now), taskId: task.id, timestamp: now, type: STATUS_EVENT_TYPE, level: 'info', data },
     })
     if (!outcome) throw new TaskcastError('CONFLICT', `task ${task.id} changed status concurrently; it is no longer ${from}`)
@@ -408,17 +449,33 @@ export class TaskEngine {
   }
 
   /** The log of a task known to exist: the live one, or the archived one once the live one is gone. */
-  private async eventsOf(taskId: string): Promise<TaskEvent[]> {
-    const events = await this.shortTerm.getEvents(taskId)
-    if (events.length > 0 || !this.longTerm) return events
-    return this.longTerm.getEvents(taskId)
+  /**
+   * The task's whole log, from whichever store has it. Readers whose reads overlap share one
+   * (a subscription started during another's read misses nothing: it fills any gap from the
+   * store before it goes live).
+   */
+  private async eventsOf(task: Task): Promise<TaskEvent[]> {
+    const held = this.finishedLogs.get(task)
+    if (held) return held
+    const events = await this.eventReads.get(task.id, async () => {
+      const events = await this.shortTerm.getEvents(task.id)
+      if (events.length > 0 || !this.longTerm) return events
+      return this.longTerm.getEvents(task.id)
+    })
+    this.finishedLogs.offer(task, events)
+    return events
   }
 
+  /** The task and its whole log, from whichever store has it; overlapping reads shared as in `eventsOf`. */
   private async loadLog(taskId: string): Promise<{ task: Task | null; events: TaskEvent[] }> {
-    const [task, events] = await Promise.all([this.shortTerm.getTask(taskId), this.shortTerm.getEvents(taskId)])
-    if (task || !this.longTerm) return { task, events }
-    const [archived, archivedEvents] = await Promise.all([this.longTerm.getTask(taskId), this.longTerm.getEvents(taskId)])
-    return { task: archived, events: archivedEvents }
+    const log = await this.logReads.get(taskId, async () => {
+      const [task, events] = await Promise.all([this.shortTerm.getTask(taskId), this.shortTerm.getEvents(taskId)])
+      if (task || !this.longTerm) return { task, events }
+      const [archived, archivedEvents] = await Promise.all([this.longTerm.getTask(taskId), this.longTerm.getEvents(taskId)])
+      return { task: archived, events: archivedEvents }
+    })
+    if (log.task) this.finishedLogs.offer(log.task, log.events)
+    return log
   }
 
   private async expireAndForget(taskId: string): Promise<void> {
@@ -441,7 +498,7 @@ export class TaskEngine {
         if (!task || isTerminalStatus(task.status)) return true
         const error = { code: 'TTL_EXPIRED', message: `task exceeded its ttl of ${task.ttl}s` }
         try {
-          await this.applyTransition(task, 'timeout', { error }, true)
+          await this.applyTransition(task, 'timeout', { error }, 'ttl')
           return true
         } catch (e) {
           if (!(TaskcastError.isInstance(e) && e.code === 'CONFLICT')) throw e
@@ -453,6 +510,9 @@ export class TaskEngine {
     return false
   }
 }
+
+/** What a transition carries: the caller's payload, and the answer of a resolution. */
+type TransitionChange = TransitionPayload & { resolution?: unknown }
 
 function invalidTransition(from: TaskStatus, to: TaskStatus): TaskcastError {
   return new TaskcastError('INVALID_TRANSITION', `cannot move a task from ${from} to ${to}`)

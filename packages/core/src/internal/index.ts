@@ -15,6 +15,7 @@ export {
   isValidatedCreateTaskInput,
   validatePublishEventInput,
   validateTransition,
+  validateResolution,
   validateWebhookConfig,
   validateCleanupRule,
   validateEventFilter,

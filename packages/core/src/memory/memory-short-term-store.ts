@@ -92,6 +92,9 @@ export class MemoryShortTermStore implements ShortTermStore {
     const record = this.requireRecord(taskId)
     if (record.task.status !== request.from) return null
     const task: Task = { ...record.task, ...structuredClone(request.patch) }
+    for (const [field, value] of Object.entries(request.patch)) {
+      if (value === undefined) delete (task as unknown as Record<string, unknown>)[field]
+    }
     record.task = task
     const event = this.appendOne(record, request.event)
     return { task: structuredClone(task), event }

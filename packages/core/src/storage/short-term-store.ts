@@ -13,8 +13,12 @@ export interface EventRange {
 export interface TransitionRequest {
   /** The status the caller read; the transition only happens if it is still current. */
   from: TaskStatus
-  /** Fields to set on the task together with the new status. */
-  patch: Pick<Task, 'status' | 'updatedAt'> & Partial<Pick<Task, 'completedAt' | 'result' | 'error'>>
+  /**
+   * Fields to set on the task together with the new status. A field present with the value
+   * `undefined` is removed (as `blockedRequest` is when a task leaves `blocked`).
+   */
+  patch: Pick<Task, 'status' | 'updatedAt'> &
+    Partial<Pick<Task, 'completedAt' | 'result' | 'error' | 'blockedRequest' | 'resolution'>>
   /** The `taskcast:status` event appended in the same atomic step. */
   event: EventDraft
 }

@@ -63,6 +63,25 @@ export function describeLongTermStoreContract(name: string, options: LongTermSto
         expect(await store.getTask('no-such-task')).toBeNull()
       })
 
+      it('keeps what a suspended task carries: the question of a blocked one, the last answer of a resolved one', async () => {
+        const blocked = makeTask({
+          status: 'blocked',
+          blockedRequest: { type: 'approval', data: { tool: 'shell', args: ['rm', '-rf', 'build/'], confirm: null } },
+          resolution: [1, 'earlier answer'],
+        })
+        const paused = makeTask({ status: 'paused', resolution: null })
+        const resumed = makeTask({ status: 'running', resolution: { approved: true } })
+        for (const task of [blocked, paused, resumed]) await store.saveTask(task)
+        expect(await store.getTask(blocked.id)).toEqual(blocked)
+        expect(await store.getTask(paused.id)).toHaveProperty('resolution', null)
+        expect(await store.getTask(paused.id)).toEqual(paused)
+        expect(await store.getTask(resumed.id)).toEqual(resumed)
+        // Leaving blocked drops the question: a later snapshot without it replaces the one with it.
+        const { blockedRequest: _question, ...unblocked } = blocked
+        await store.saveTask({ ...unblocked, status: 'running', updatedAt: blocked.updatedAt + 1 })
+        expect(await store.getTask(blocked.id)).not.toHaveProperty('blockedRequest')
+      })
+
       it('replaces a snapshot by a later one, and by the same one again', async () => {
         const pending = makeTask({ metadata: { step: 0 } })
         const running = { ...pending, status: 'running' as const, updatedAt: pending.updatedAt + 1 }

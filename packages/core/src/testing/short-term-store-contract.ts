@@ -5,6 +5,7 @@ import type { ShortTermStore } from '../storage/short-term-store.js'
 import type { TaskStatus } from '../types.js'
 import { STATUS_EVENT_TYPE } from '../types.js'
 import { makeDraft, makeTask, statusDraft } from './fixtures.js'
+import { describeLifecycleOverStore } from './short-term-store-lifecycle.js'
 
 type OutboxMember = 'outboxAdd' | 'outboxTouch' | 'outboxList' | 'outboxClaim' | 'outboxRemove'
 
@@ -98,6 +99,29 @@ export function describeShortTermStoreContract(name: string, options: ShortTermS
       })
       expect(outcome!.task).toMatchObject({ status: 'failed', completedAt: 10, error: { code: 'E', message: 'boom', details: { x: [1] } } })
       expect(await store.getTask(task.id)).toEqual(outcome!.task)
+    })
+
+    it('removes the patch fields given as undefined and sets the others, in the same step', async () => {
+      const task = await runningTask()
+      const request = { type: 'approval', data: { tool: 'shell', args: ['ls', null, 1.5] } }
+      const blocked = await store.transitionTask(task.id, {
+        from: 'running',
+        patch: { status: 'blocked', updatedAt: 20, blockedRequest: request },
+        event: statusDraft(task.id, 'blocked', 'running'),
+      })
+      expect(blocked!.task).toEqual({ ...task, status: 'blocked', updatedAt: 20, blockedRequest: request })
+      const resumed = await store.transitionTask(task.id, {
+        from: 'blocked',
+        patch: { status: 'running', updatedAt: 30, blockedRequest: undefined, resolution: { approved: true } },
+        event: statusDraft(task.id, 'running', 'blocked'),
+      })
+      const expected = { ...task, status: 'running', updatedAt: 30, resolution: { approved: true } }
+      expect(resumed!.task).toEqual(expected)
+      expect(resumed!.task).not.toHaveProperty('blockedRequest')
+      const read = await store.getTask(task.id)
+      expect(read).toEqual(expected)
+      expect(read).not.toHaveProperty('blockedRequest')
+      expect((await store.getEvents(task.id)).map((e) => e.index)).toEqual([0, 1, 2])
     })
 
     it('reports TASK_NOT_FOUND for a transition of an unknown task', async () => {
@@ -375,6 +399,8 @@ export function describeShortTermStoreContract(name: string, options: ShortTermS
         await outbox.outboxRemove(next.id)
       })
     })
+
+    describeLifecycleOverStore(() => store)
 
     it('answers ping', async () => {
       await expect(store.ping()).resolves.toBeUndefined()

@@ -48,7 +48,7 @@ export function registerSseRoute(app: TaskcastHono, ctx: RouteContext): void {
     const prepared = await ctx.engine.prepareSubscription(taskId, filter, { seriesFormat, limit, task: c.get('task') })
     // An EventSource reconnects for ever unless answered 204: a finished task with nothing
     // after its last event has nothing more to say to it.
-    if (lastEventId && prepared.replayLength === 0 && !prepared.truncated && isTerminalStatus(prepared.task.status)) {
+    if (lastEventId && prepared.replayEmpty && isTerminalStatus(prepared.task.status)) {
       return c.body(null, 204)
     }
 

@@ -1,4 +1,4 @@
-// Task routes: create, read, transition, delete (SPEC §7).
+// Task routes: create, read, transition, resolve, cancel, delete (SPEC §7, §16, §17).
 import { taskNotFound, TaskcastError, type TaskStatus, type TransitionPayload } from '@taskcast/core'
 import { validateCreateTaskInput } from '@taskcast/core/internal'
 import { assertAccess, getAuth, requireScope } from '../auth/index.js'
@@ -8,7 +8,8 @@ import { taskView } from '../task-view.js'
 import { assertWebhookUrlAllowed } from '../webhooks/index.js'
 
 const READ_SCOPES = ['event:subscribe', 'task:manage'] as const
-const TRANSITION_FIELDS = ['status', 'result', 'error']
+const RESOLVE_SCOPES = ['task:resolve', 'task:manage'] as const
+const CANCEL_SCOPES = ['task:cancel', 'task:manage'] as const
 
 export function registerTaskRoutes(app: TaskcastHono, ctx: RouteContext): void {
   const { engine } = ctx
@@ -30,8 +31,23 @@ export function registerTaskRoutes(app: TaskcastHono, ctx: RouteContext): void {
   const transition = [requireScope('task:manage'), body, jsonBody(), taskRoute(ctx, 'task:manage')] as const
   app.patch('/tasks/:id/status', ...transition, async (c) => {
     const taskId = c.req.param('id')
-    const { status, payload } = readTransition(c.get('json'))
-    return c.json(taskView(await engine.transitionTask(taskId, status, payload)), 200)
+    const { status, ...payload } = bodyObject(c.get('json'), '{ status, result?, error?, reason?, request? }')
+    // The engine checks the payload's fields (unknown ones included) and their values.
+    return c.json(taskView(await engine.transitionTask(taskId, status as TaskStatus, payload as TransitionPayload)), 200)
+  })
+
+  const resolve = [requireScope(RESOLVE_SCOPES), body, jsonBody(), taskRoute(ctx, RESOLVE_SCOPES)] as const
+  app.post('/tasks/:id/resolve', ...resolve, async (c) => {
+    const { data } = bodyObject(c.get('json'), '{ data }', ['data'])
+    return c.json(taskView(await engine.resolveTask(c.req.param('id'), data)), 200)
+  })
+
+  const cancel = [requireScope(CANCEL_SCOPES), body, jsonBody(), taskRoute(ctx, CANCEL_SCOPES)] as const
+  app.post('/tasks/:id/cancel', ...cancel, async (c) => {
+    // No body at all is a cancel without a reason.
+    const json = c.get('json')
+    const { reason } = json === undefined ? {} : bodyObject(json, '{ reason? }', ['reason'])
+    return c.json(taskView(await engine.cancelTask(c.req.param('id'), reason as string | undefined)), 200)
   })
 
   app.delete('/tasks/:id', taskRoute(ctx, 'task:manage'), async (c) => {
@@ -42,17 +58,18 @@ export function registerTaskRoutes(app: TaskcastHono, ctx: RouteContext): void {
   })
 }
 
-/** The PATCH body `{ status, result?, error? }`; the engine validates the values. */
-function readTransition(body: unknown): { status: TaskStatus; payload: TransitionPayload } {
+/**
+ * A body that must be a JSON object (`shape` describes it in the error), with only `fields`
+ * when they are given.
+ * @throws TaskcastError `VALIDATION_ERROR`
+ */
+function bodyObject(body: unknown, shape: string, fields?: readonly string[]): Record<string, unknown> {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new TaskcastError('VALIDATION_ERROR', 'body must be an object { status, result?, error? }')
+    throw new TaskcastError('VALIDATION_ERROR', `body must be an object ${shape}`)
   }
   const raw = body as Record<string, unknown>
-  for (const key of Object.keys(raw)) {
-    if (!TRANSITION_FIELDS.includes(key)) throw new TaskcastError('VALIDATION_ERROR', `body.${key} is not a known field`)
+  for (const key of fields ? Object.keys(raw) : []) {
+    if (!fields!.includes(key)) throw new TaskcastError('VALIDATION_ERROR', `body.${key} is not a known field`)
   }
-  const payload: TransitionPayload = {}
-  if (raw.result !== undefined) payload.result = raw.result as TransitionPayload['result']
-  if (raw.error !== undefined) payload.error = raw.error as TransitionPayload['error']
-  return { status: raw.status as TaskStatus, payload }
+  return raw
 }

@@ -19,8 +19,12 @@ import { doneFrame, goneFrame } from './frames.js'
 import { SseConnection, type SseCloseReason, type SseConnectionOwner } from './sse-connection.js'
 import type { SseTransport } from './sse-transport.js'
 
-/** Unread bytes past which the history replay waits for the client (the Node transport flushes at this size too). */
-const REPLAY_WINDOW_BYTES = 64 * 1024
+/**
+ * Unread bytes past which the history replay waits for the client. Each paused reader holds about
+ * this much (and its encoded copy) in memory: 16 KiB keeps a crowd of 1,000 unread joiners in
+ * tens of MiB, while the socket buffers of the OS still keep a reading client busy between windows.
+ */
+const REPLAY_WINDOW_BYTES = 16 * 1024
 
 export interface StreamRequest {
   taskId: string
