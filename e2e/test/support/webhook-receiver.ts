@@ -1,8 +1,9 @@
 // A loopback webhook receiver for the scenarios: records every delivery it gets (per path,
-// in arrival order) and answers after a fixed delay, as a real receiver doing some work.
+// in arrival order) and answers after a fixed delay, as a real receiver doing some work, with
+// the status its `answer` says: a failing receiver (500s), or one that never answers at all.
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { Redis } from 'ioredis'
+import { Cluster, Redis } from 'ioredis'
 import { REDIS_URL } from './services.js'
 
 export interface Delivery {
@@ -14,6 +15,18 @@ export interface Delivery {
   data: unknown
   /** When it arrived (Date.now()). */
   at: number
+  /** The status it was answered with; undefined while (or when) it is left unanswered. */
+  status: number | undefined
+}
+
+/** How to answer a delivery: a status, or `'hang'` (never answer; the sender's timeout cuts it). */
+export type Answer = number | 'hang'
+
+export interface ReceiverOptions {
+  /** How long each answer takes. @defaultValue 5 */
+  answerAfterMs?: number
+  /** The answer to each delivery, decided when it arrives. @defaultValue always 200 */
+  answer?: (delivery: Delivery, path: string) => Answer
 }
 
 export class WebhookReceiver {
@@ -22,10 +35,15 @@ export class WebhookReceiver {
   readonly deliveries = new Map<string, Delivery[]>()
   private server: Server | undefined
 
-  private constructor(private readonly answerAfterMs: number) {}
+  private constructor(
+    private readonly answerAfterMs: number,
+    private readonly answer: (delivery: Delivery, path: string) => Answer,
+  ) {}
 
-  static async start(answerAfterMs = 5): Promise<WebhookReceiver> {
-    const receiver = new WebhookReceiver(answerAfterMs)
+  /** Starts a receiver on a loopback port; a number is `answerAfterMs`. */
+  static async start(options: ReceiverOptions | number = {}): Promise<WebhookReceiver> {
+    const { answerAfterMs = 5, answer = () => 200 } = typeof options === 'number' ? { answerAfterMs: options } : options
+    const receiver = new WebhookReceiver(answerAfterMs, answer)
     const server = createServer((req, res) => {
       const chunks: Buffer[] = []
       req.on('data', (chunk: Buffer) => chunks.push(chunk))
@@ -34,15 +52,25 @@ export class WebhookReceiver {
         const path = req.url ?? '/'
         let list = receiver.deliveries.get(path)
         if (!list) receiver.deliveries.set(path, (list = []))
-        list.push({
+        const delivery: Delivery = {
           id: String(req.headers['x-taskcast-delivery']),
           type: String(req.headers['x-taskcast-event']),
           rawIndex: envelope.rawIndex as number,
           filteredIndex: envelope.filteredIndex as number,
           data: envelope.data,
           at: Date.now(),
-        })
-        setTimeout(() => res.writeHead(200).end('ok'), receiver.answerAfterMs)
+          status: undefined,
+        }
+        list.push(delivery)
+        const answer = receiver.answer(delivery, path)
+        // Left open: the sender's timeout, or close(), ends it.
+        if (answer === 'hang') return
+        setTimeout(() => {
+          // A sender that gave up meanwhile never sees the answer.
+          if (res.destroyed) return
+          delivery.status = answer
+          res.writeHead(answer).end('ok')
+        }, receiver.answerAfterMs)
       })
     })
     receiver.server = server
@@ -55,10 +83,15 @@ export class WebhookReceiver {
     return this.deliveries.get(path) ?? []
   }
 
-  /** Resolves once `path` got a delivery of event `id`. */
-  async waitFor(path: string, id: string, timeoutMs: number): Promise<void> {
+  /** The deliveries of `path` answered with a 2xx, in arrival order. */
+  accepted(path: string): Delivery[] {
+    return this.of(path).filter((delivery) => delivery.status !== undefined && delivery.status >= 200 && delivery.status < 300)
+  }
+
+  /** Resolves once `path` got a delivery of event `id` (answered with a 2xx, with `accepted`). */
+  async waitFor(path: string, id: string, timeoutMs: number, { accepted = false }: { accepted?: boolean } = {}): Promise<void> {
     const deadline = Date.now() + timeoutMs
-    while (!this.of(path).some((delivery) => delivery.id === id)) {
+    while (!(accepted ? this.accepted(path) : this.of(path)).some((delivery) => delivery.id === id)) {
       if (Date.now() > deadline) throw new Error(`${path} got no delivery of ${id} within ${timeoutMs} ms (${this.of(path).length} so far)`)
       await new Promise((resolve) => setTimeout(resolve, 50))
     }
@@ -130,12 +163,23 @@ export function checkDeliveries(got: readonly Delivery[], expectedIds: readonly 
   }
 }
 
+/** Where the short-term store is: one Redis (`url`) or the seed nodes of a Redis Cluster (`cluster`). */
+export interface LeaseStoreAddress {
+  url?: string
+  cluster?: string[]
+}
+
 /**
  * The pids of the processes holding a lease of the task's webhook deliveries right now, read
  * from the task hash (the Redis adapter keeps each lease as '@dl:<key>' = '<expiry>,<pid>:<uuid>').
  */
-export async function leaseHolders(keyPrefix: string, taskId: string): Promise<number[]> {
-  const client = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 })
+export async function leaseHolders(keyPrefix: string, taskId: string, at: LeaseStoreAddress = { url: REDIS_URL }): Promise<number[]> {
+  const client = at.cluster
+    ? new Cluster(
+        at.cluster.map((seed) => ({ host: new URL(seed).hostname, port: Number(new URL(seed).port) })),
+        { redisOptions: { maxRetriesPerRequest: 1 } },
+      )
+    : new Redis(at.url ?? REDIS_URL, { maxRetriesPerRequest: 1 })
   client.on('error', () => {})
   try {
     const hash = await client.hgetall(`${keyPrefix}task:{${taskId}}`)

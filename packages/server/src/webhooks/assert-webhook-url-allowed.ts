@@ -1,5 +1,6 @@
 // SSRF guard for webhooks supplied by API callers (SPEC §10): the URL's host, after DNS resolution,
-// must be a public address unless the operator allows private networks or lists the host.
+// must be a public address unless the operator allows private networks or lists the host. At send
+// time the addresses checked are the ones connected to (see send-attempt.ts): no second lookup.
 import { lookup } from 'node:dns/promises'
 import { isIP } from 'node:net'
 import { TaskcastError } from '@taskcast/core'
@@ -37,6 +38,25 @@ async function systemLookup(hostname: string): Promise<string[]> {
  * ```
  */
 export async function assertWebhookUrlAllowed(url: string, options: WebhookOptions): Promise<void> {
+  await checkWebhookUrl(url, options, { resolveAllowed: false })
+}
+
+/**
+ * The check of {@link assertWebhookUrlAllowed}, giving back the addresses it resolved (and
+ * checked), so that the connection goes to them and to nothing a second resolution could answer.
+ * Undefined when nothing was resolved (an allowed host, unless `resolveAllowed`).
+ *
+ * With `resolveAllowed`, a host that needs no check is resolved all the same (with
+ * `options.lookup`), so that the connection still uses the one answer; a failure to resolve it
+ * is thrown as the resolver threw it, not as a refusal.
+ *
+ * @throws TaskcastError `VALIDATION_ERROR` when the URL is refused
+ */
+export async function checkWebhookUrl(
+  url: string,
+  options: WebhookOptions,
+  { resolveAllowed }: { resolveAllowed: boolean },
+): Promise<string[] | undefined> {
   let parsed: URL
   try {
     parsed = new URL(url)
@@ -46,16 +66,20 @@ export async function assertWebhookUrlAllowed(url: string, options: WebhookOptio
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
     refuse('webhook url must use http or https', { reason: 'protocol' })
   }
-  if (options.allowPrivateNetworks === true) return
   const host = normalizeHost(parsed.hostname)
-  if (options.allowedHosts?.some((allowed) => normalizeHost(allowed) === host)) return
+  const literal = isIP(host) !== 0
+  const resolve = options.lookup ?? systemLookup
+  if (options.allowPrivateNetworks === true || options.allowedHosts?.some((allowed) => normalizeHost(allowed) === host)) {
+    if (!resolveAllowed) return undefined
+    return literal ? [host] : await resolve(host)
+  }
 
   let addresses: string[]
-  if (isIP(host) !== 0) {
+  if (literal) {
     addresses = [host]
   } else {
     try {
-      addresses = await (options.lookup ?? systemLookup)(host)
+      addresses = await resolve(host)
     } catch (cause) {
       throw new TaskcastError('VALIDATION_ERROR', `webhook host "${host}" cannot be resolved`, {
         cause,
@@ -67,11 +91,12 @@ export async function assertWebhookUrlAllowed(url: string, options: WebhookOptio
   for (const address of addresses) {
     const cls = classifyIp(address) ?? 'reserved'
     if (cls === 'public') continue
-    const what = isIP(host) !== 0 ? `is a ${cls} address` : `resolves to a ${cls} address`
+    const what = literal ? `is a ${cls} address` : `resolves to a ${cls} address`
     refuse(
       `webhook host "${host}" ${what}; per-task webhooks may only target public addresses ` +
         '(the server operator can set webhook.allowPrivateNetworks or webhook.allowedHosts)',
       { reason: cls },
     )
   }
+  return addresses
 }

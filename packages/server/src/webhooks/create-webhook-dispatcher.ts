@@ -81,6 +81,12 @@ interface TaskState {
   /** Pokes wait here while the task is read. */
   pending: boolean
   ended: boolean
+  /**
+   * The log as read the moment this process saw the task end (a terminal event it published),
+   * before any cleanup rule could delete the task or its events: the workers here deliver the rest
+   * from it, even once the task has vanished. Dropped with the state, once they are done.
+   */
+  finalLog?: Promise<TaskEvent[]>
 }
 
 /**
@@ -100,7 +106,8 @@ export function createWebhookDispatcher({
   clock = systemClock,
   store = engine.shortTermStore,
 }: WebhookDispatcherOptions): WebhookDispatcher {
-  const fetchFn = options.fetch ?? globalThis.fetch
+  // Undefined: node:http/https, connected to the addresses the SSRF check passed.
+  const fetchFn = options.fetch
   const leaseMs = options.leaseMs ?? DEFAULT_DELIVERY_LEASE_MS
   const sweepMs = options.sweepMs ?? DEFAULT_DELIVERY_SWEEP_MS
   const recheckMs = options.recheckMs ?? DEFAULT_DELIVERY_RECHECK_MS
@@ -221,6 +228,7 @@ export function createWebhookDispatcher({
     failed: (t, error: TaskcastError, payload: TaskEvent | SSEEnvelope) => engine.emitHook('onWebhookFailed', t.config, error, payload),
     reportError: report,
     reschedule: (ref, at) => spawn(leases.schedule(ref, at)),
+    finalLog: (taskId) => tasks.get(taskId)?.finalLog,
   }
 
   /** Makes sure this process looks at the pair: starts its worker, or tells the running one to look again. */
@@ -327,6 +335,14 @@ export function createWebhookDispatcher({
         for (const t of state.targets ?? []) if (t.wants(event)) poke(state, t)
         forgetIfEnded(state)
       })
+      // A cleanup rule may delete the task as soon as it ends, before the deliveries read the last
+      // events. The engine schedules its cleanup only after this hook returns, so a read issued
+      // now comes first (the store answers commands in order).
+      const state = tasks.get(event.taskId)
+      if (terminal && state && (state.targets === undefined || state.targets.length > 0)) {
+        state.finalLog ??= store.getEvents(event.taskId)
+        state.finalLog.catch(() => undefined)
+      }
     },
   }
 

@@ -5,7 +5,7 @@
 // selects, in index order, advancing the stored cursor after each one → release once caught up
 // (the store refuses while newer events exist, so none falls between a release and the next
 // publisher's acquire). The lease is extended while the work lasts; a lost lease stops it.
-import type { Clock, DeliveryExtendResult, DeliveryLeaseStore, DeliveryPosition, DeliveryRef, EventRange, SSEEnvelope, TaskEvent, TaskcastError } from '@taskcast/core'
+import { TaskcastError, type Clock, type DeliveryExtendResult, type DeliveryLeaseStore, type DeliveryPosition, type DeliveryRef, type EventRange, type SSEEnvelope, type TaskEvent } from '@taskcast/core'
 import { FilteredStream, toEnvelope } from '@taskcast/core/internal'
 import type { DeliveryTarget, SendOutcome } from './send-delivery.js'
 
@@ -26,6 +26,11 @@ export interface WorkerContext {
   reportError(error: unknown, taskId: string): void
   /** Moves the pair in the store's index of deliveries (in the background). */
   reschedule(ref: DeliveryRef, at: number): void
+  /**
+   * The task's log as read when this process saw it end, before any cleanup rule could delete the
+   * task or its events; undefined when this process did not see the end. Read instead of the store.
+   */
+  finalLog(taskId: string): Promise<TaskEvent[]> | undefined
 }
 
 /**
@@ -77,6 +82,9 @@ export class DeliveryWorker {
     try {
       const lease = await leases.acquire(taskId, key, owner, leaseMs)
       if (lease.status === 'held') this.heldForMs = lease.remainingMs
+      // Poked for an event of a task deleted since: that event, at least, will not go out. (A sweep's
+      // look at a deleted task has no such event: the task may well have been caught up.)
+      if (lease.status === 'gone' && !this.swept) this.vanished(undefined)
       if (lease.status !== 'acquired') return lease.status
       const position = { cursor: lease.cursor, filteredCount: lease.filteredCount }
       if (lease.taskCreatedAt !== this.taskCreatedAt) {
@@ -112,8 +120,11 @@ export class DeliveryWorker {
     let renewal: unknown
     let working = true
     // The task was deleted (a cleanup rule, a DELETE) with its log and this record: what was read
-    // is still delivered, since no other process can; the rest went with the task.
+    // is still delivered, since no other process can, then what the log held when this process
+    // saw the task end (read before any cleanup could run); the rest went with the task.
     let gone = false
+    /** The last pass, over what is left once the task is gone. */
+    let final = false
     const extended = (result: DeliveryExtendResult) => {
       if (result === 'lost') {
         lost = true
@@ -137,7 +148,7 @@ export class DeliveryWorker {
     renew()
     try {
       for (;;) {
-        const events = await this.context.readEvents(taskId, { fromIndex: position.cursor + 1 })
+        const events = await this.read(position, final)
         for (let i = 0; i < events.length && !signal.aborted; i++) {
           const event = events[i]!
           if (event.index < stream.nextIndex) continue
@@ -154,7 +165,15 @@ export class DeliveryWorker {
           // The last one of the read is recorded by the release that follows.
           if (item && !gone && i < events.length - 1) extended(await leases.extend(taskId, key, owner, leaseMs, position))
         }
-        if (gone) return 'gone'
+        if (final) {
+          // Once over the final log, then the end: there is no record left to release.
+          if (signal.aborted || stream.doneStatus === undefined) this.vanished(position)
+          return 'gone'
+        }
+        if (gone) {
+          final = true
+          continue
+        }
         if (closing.aborted) {
           // Let go at once, so that another process can take over without waiting for the expiry.
           if ((await leases.release(taskId, key, owner, leaseMs, position, { force: true })) === 'released') {
@@ -165,12 +184,49 @@ export class DeliveryWorker {
         if (lost) return 'lost'
         this.again = false
         const released = await leases.release(taskId, key, owner, leaseMs, position)
-        if (released !== 'more') return released
+        if (released === 'gone') gone = final = true
+        else if (released !== 'more') return released
       }
     } finally {
       working = false
       clock.clearTimeout(renewal)
       closing.removeEventListener('abort', onClose)
     }
+  }
+
+  /**
+   * The events after `position`: from the log as read when this process saw the task end, when
+   * it did (a cleanup rule may delete the task or some of its events since), else from the store;
+   * from nowhere else on the `final` pass over a task that vanished.
+   */
+  private async read(position: DeliveryPosition, final: boolean): Promise<TaskEvent[]> {
+    const log = await this.context.finalLog(this.taskId)?.catch(() => undefined)
+    if (log) return log.filter((event) => event.index > position.cursor)
+    return final ? [] : this.context.readEvents(this.taskId, { fromIndex: position.cursor + 1 })
+  }
+
+  /**
+   * Reports that the task vanished before this webhook's deliveries reached its end: nothing after
+   * `position` (unknown when the record went before it was read) will go out.
+   */
+  private vanished(position: DeliveryPosition | undefined): void {
+    const after = position ? `after index ${position.cursor} ` : ''
+    this.context.reportError(
+      new TaskcastError(
+        'TASK_NOT_FOUND',
+        `task ${this.taskId} was deleted before its webhook deliveries to ${hostOf(this.target.config.url)} were done: ` +
+          `its events ${after}that had not been read were not delivered`,
+        { details: { taskId: this.taskId, webhook: this.target.key, ...(position && { deliveredThrough: position.cursor }) } },
+      ),
+      this.taskId,
+    )
+  }
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host
+  } catch {
+    return '<invalid URL>'
   }
 }

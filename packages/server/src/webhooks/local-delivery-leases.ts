@@ -49,6 +49,12 @@ export function createLocalDeliveryLeases(store: ShortTermStore, clock: Clock): 
     done.delete(oldest)
     records.delete(oldest)
   }
+  /** The record of a task that is gone (or was created again): it goes too, as a store's would. */
+  const forget = (taskId: string, key: string, record: LocalRecord): 'gone' => {
+    if (records.get(id(taskId, key)) === record) records.delete(id(taskId, key))
+    done.delete(id(taskId, key))
+    return 'gone'
+  }
   const held = (taskId: string, key: string, owner: string) => {
     const record = records.get(id(taskId, key))
     return record?.owner === owner ? record : undefined
@@ -81,7 +87,7 @@ export function createLocalDeliveryLeases(store: ShortTermStore, clock: Clock): 
       const record = held(taskId, key, owner)
       if (!record) return 'lost'
       const task = await store.getTask(taskId)
-      if (!task || task.createdAt !== record.createdAt) return 'gone'
+      if (!task || task.createdAt !== record.createdAt) return forget(taskId, key, record)
       record.expiresAt = clock.now() + ttlMs
       if (position) moveForward(record, position)
       return 'extended'
@@ -91,7 +97,7 @@ export function createLocalDeliveryLeases(store: ShortTermStore, clock: Clock): 
       if (!record) return 'lost'
       moveForward(record, position)
       const task = await store.getTask(taskId)
-      if (!task || task.createdAt !== record.createdAt) return 'gone'
+      if (!task || task.createdAt !== record.createdAt) return forget(taskId, key, record)
       if (!options.force && (await hasEventsAfter(taskId, record.cursor))) {
         record.expiresAt = clock.now() + ttlMs
         return 'more'

@@ -1,7 +1,7 @@
 // One delivery of one event to one webhook, with its retries (SPEC §10): the same bytes,
 // signature and delivery id on every attempt, waits by the retry policy, no redirects.
 import { TaskcastError, type Clock, type TaskEvent, type WebhookConfig } from '@taskcast/core'
-import { assertWebhookUrlAllowed } from './assert-webhook-url-allowed.js'
+import { checkWebhookUrl } from './assert-webhook-url-allowed.js'
 import { retryDelay, type ResolvedRetry } from './retry-policy.js'
 import { sendAttempt, type AttemptFailure } from './send-attempt.js'
 import { SIGNATURE_HEADER, signBody } from './sign-body.js'
@@ -26,7 +26,8 @@ export type SendOutcome =
 
 export interface SendContext {
   options: WebhookOptions
-  fetch: typeof fetch
+  /** The app's own fetch; undefined: node:http/https, connected to the checked addresses. */
+  fetch: typeof fetch | undefined
   clock: Clock
   /** Aborts the attempt in flight and any wait before the next one. */
   signal: AbortSignal
@@ -56,30 +57,46 @@ export async function sendDelivery(
   while (attempt < attempts) {
     if (signal.aborted) return { status: 'stopped' }
     attempt++
-    if (target.perTask) {
-      // Checked again at send time: DNS may have changed since the task was created.
-      try {
-        await assertWebhookUrlAllowed(target.config.url, context.options)
-      } catch (cause) {
-        failure = { reason: 'refused', cause }
-        break
-      }
-    }
-    const headers = { ...fixedHeaders, 'X-Taskcast-Timestamp': String(Math.floor(clock.now() / 1000)) }
-    failure = await sendAttempt({
-      url: target.config.url,
-      headers,
-      body,
-      timeoutMs: target.retry.timeoutMs,
-      signal,
-      fetch: context.fetch,
-    })
+    failure = await attemptOnce(target, body, fixedHeaders, context)
+    if (failure?.reason === 'refused') break
     if (!failure) return { status: 'delivered' }
     if (signal.aborted) return { status: 'stopped' }
     if (attempt < attempts) await sleep(clock, retryDelay(target.retry, attempt), signal)
   }
   if (signal.aborted) return { status: 'stopped' }
   return { status: 'failed', error: deliveryError(failure!, attempt) }
+}
+
+/**
+ * One attempt. A per-task URL is checked again first (DNS may have changed since the task was
+ * created), and the attempt connects to the addresses that check resolved, not to a second answer.
+ */
+async function attemptOnce(
+  target: DeliveryTarget,
+  body: Uint8Array<ArrayBuffer>,
+  fixedHeaders: Record<string, string>,
+  context: SendContext,
+): Promise<AttemptFailure | undefined> {
+  let addresses: string[] | undefined
+  if (target.perTask) {
+    try {
+      // An allowed host is resolved too when the attempt connects itself, so that one answer serves.
+      addresses = await checkWebhookUrl(target.config.url, context.options, { resolveAllowed: context.fetch === undefined })
+    } catch (cause) {
+      if (TaskcastError.isInstance(cause) && cause.code === 'VALIDATION_ERROR') return { reason: 'refused', cause }
+      // An allowed host that does not resolve: a network error like any other, retried.
+      return { reason: 'network', cause }
+    }
+  }
+  return sendAttempt({
+    url: target.config.url,
+    headers: { ...fixedHeaders, 'X-Taskcast-Timestamp': String(Math.floor(context.clock.now() / 1000)) },
+    body,
+    timeoutMs: target.retry.timeoutMs,
+    signal: context.signal,
+    ...(addresses && { addresses }),
+    ...(context.fetch && { fetch: context.fetch }),
+  })
 }
 
 /** Waits `ms`, or less when `signal` aborts. */

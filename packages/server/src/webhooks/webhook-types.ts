@@ -10,10 +10,21 @@ export interface WebhookOptions {
   allowPrivateNetworks?: boolean
   /** Hosts per-task webhooks may target even when they resolve to private addresses. */
   allowedHosts?: string[]
-  /** @defaultValue globalThis.fetch */
+  /**
+   * Sends the requests instead of node:http/https. Without it, a per-task webhook's request
+   * connects to the very addresses its SSRF check resolved and passed (no DNS rebinding window
+   * between the check and the connection). An injected fetch resolves the name again itself:
+   * pinning the connection to the checked address is then its job (with undici, a dispatcher
+   * whose `connect.lookup` answers what `lookup` below answered), or an egress firewall's.
+   * It is called with `redirect: 'manual'` and an abort signal for the timeout.
+   * @defaultValue node:http/https, a fresh connection per attempt
+   */
   fetch?: typeof fetch
   /**
-   * Resolves a host name to IP addresses for the SSRF check of per-task webhooks.
+   * Resolves a host name to IP addresses for per-task webhooks: the SSRF check classifies the
+   * answer, and (without an injected `fetch`) the request connects to it, so the name is
+   * resolved once per attempt. Without an injected `fetch`, allowed hosts (`allowPrivateNetworks`,
+   * `allowedHosts`) are resolved with it too, only not checked.
    * @defaultValue `dns.lookup(host, { all: true })` from node:dns/promises
    */
   lookup?: (hostname: string) => Promise<string[]>

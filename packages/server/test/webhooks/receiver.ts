@@ -30,7 +30,14 @@ export interface Receiver {
 
 export type Responder = (request: Received, n: number) => Reply | Promise<Reply>
 
-export async function startReceiver(reply: Responder = () => 200): Promise<Receiver> {
+export interface ReceiverOptions {
+  /** A loopback address to listen on. @defaultValue '127.0.0.1' */
+  host?: string
+  /** @defaultValue 0 (one the kernel picks) */
+  port?: number
+}
+
+export async function startReceiver(reply: Responder = () => 200, { host = '127.0.0.1', port = 0 }: ReceiverOptions = {}): Promise<Receiver> {
   const requests: Received[] = []
   const waiters: { count: number; resolve: (r: Received[]) => void }[] = []
   const hanging = new Set<ServerResponse>()
@@ -85,7 +92,10 @@ export async function startReceiver(reply: Responder = () => 200): Promise<Recei
       res.writeHead(status, headers).end('ok')
     })
   })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  receiver.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, host, resolve)
+  })
+  receiver.url = `http://${host}:${(server.address() as AddressInfo).port}`
   return receiver
 }
