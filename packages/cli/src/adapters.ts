@@ -11,7 +11,7 @@ import {
 } from '@taskcast/core'
 import { withTimeout } from '@taskcast/core/internal'
 import { adapterOptionError } from './config/config-error.js'
-import type { ResolvedConfig } from './config/config-types.js'
+import type { RedisTarget, ResolvedConfig } from './config/config-types.js'
 import { errorText } from './error-text.js'
 import type { Logger } from './logger.js'
 import { redactUrl } from './redact-url.js'
@@ -29,15 +29,45 @@ export interface Adapters {
   close(): Promise<void>
 }
 
-/** `memory`, `redis redis://127.0.0.1:6379`, `none`… — for the startup banner (passwords masked). */
+/**
+ * `memory`, `redis(redis://127.0.0.1:6379)`, `redis-cluster(redis://10.0.0.1:7000,redis://10.0.0.2:7000)`,
+ * `none`… — for the startup banner (passwords masked).
+ */
 export function describeAdapters(config: AdapterConfig): { broadcast: string; shortTerm: string; longTerm: string } {
-  const describe = (adapter: { provider: string; url?: string }) =>
-    adapter.url === undefined ? adapter.provider : `${adapter.provider}(${redactUrl(adapter.url)})`
+  const describe = (adapter: { provider: string; url?: string; cluster?: string[] }) => {
+    if (adapter.cluster !== undefined) return `${adapter.provider}-cluster(${adapter.cluster.map(redactUrl).join(',')})`
+    return adapter.url === undefined ? adapter.provider : `${adapter.provider}(${redactUrl(adapter.url)})`
+  }
   return {
     broadcast: describe(config.broadcast),
     shortTerm: describe(config.shortTerm),
     longTerm: describe(config.longTerm),
   }
+}
+
+/** What a startup error names: `Redis at redis://…`, `(adapters.shortTerm.url)`. */
+interface Endpoint {
+  service: string
+  /** Passwords masked. */
+  address: string
+  key: string
+}
+
+/** The endpoint of a Redis adapter's target: one server by its URL, or a cluster by its seed nodes. */
+function redisEndpoint(at: string, target: RedisTarget): Endpoint {
+  if (target.cluster !== undefined) {
+    return { service: 'Redis Cluster', address: target.cluster.map(redactUrl).join(', '), key: `${at}.cluster` }
+  }
+  return { service: 'Redis', address: redactUrl(target.url), key: `${at}.url` }
+}
+
+/** Where a Redis adapter's options say to connect, alone: `{ url }` or `{ cluster }`. */
+function targetOf(config: RedisTarget): RedisTarget {
+  return config.cluster !== undefined ? { cluster: config.cluster } : { url: config.url }
+}
+
+function sameTarget(a: RedisTarget, b: RedisTarget | undefined): boolean {
+  return b !== undefined && JSON.stringify(targetOf(a)) === JSON.stringify(targetOf(b))
 }
 
 /** An adapter built but not yet known to answer, with the check that proves it does. */
@@ -67,7 +97,7 @@ export async function openAdapters(config: AdapterConfig, logger: Logger): Promi
   }
   try {
     const shortTerm = await buildShortTerm(config.shortTerm, opened)
-    const probed = config.shortTerm.provider === 'redis' ? config.shortTerm.url : undefined
+    const probed = config.shortTerm.provider === 'redis' ? targetOf(config.shortTerm) : undefined
     const broadcast = await buildBroadcast(config.broadcast, probed, opened, logger)
     const longTerm = await buildLongTerm(config.longTerm, opened, logger)
     for (const built of [shortTerm, broadcast, longTerm]) await built.check?.()
@@ -101,12 +131,12 @@ async function buildShortTerm(config: AdapterConfig['shortTerm'], opened: Closab
   const { provider: _, ...options } = config
   const store = construct('adapters.shortTerm', () => new RedisShortTermStore(options))
   opened.push(store)
-  return { adapter: store, check: () => reachable(store.ping(), 'Redis', config.url, 'adapters.shortTerm.url') }
+  return { adapter: store, check: () => reachable(store.ping(), redisEndpoint('adapters.shortTerm', config)) }
 }
 
 async function buildBroadcast(
   config: AdapterConfig['broadcast'],
-  probedRedisUrl: string | undefined,
+  probedRedis: RedisTarget | undefined,
   opened: Closable[],
   logger: Logger,
 ): Promise<Built<BroadcastProvider>> {
@@ -117,18 +147,19 @@ async function buildBroadcast(
   broadcast.onError = (error) => logger.error('redis broadcast error', { error: errorText(error) })
   broadcast.onHandlerError = (error) => logger.error('broadcast handler failed', { error: errorText(error) })
   opened.push(broadcast)
+  const endpoint = redisEndpoint('adapters.broadcast', config)
   const check = async () => {
-    if (config.url !== probedRedisUrl) {
+    if (!sameTarget(config, probedRedis)) {
       // The provider's own readiness waits for a reconnect forever; a one-off PING fails at once
       // with the reason (refused, DNS, auth…), which is what the error line should say.
-      const probe = new RedisShortTermStore({ url: config.url })
+      const probe = new RedisShortTermStore(targetOf(config))
       try {
-        await reachable(probe.ping(), 'Redis', config.url, 'adapters.broadcast.url')
+        await reachable(probe.ping(), endpoint)
       } finally {
         await probe.close()
       }
     }
-    await reachable(broadcast.ready(), 'Redis', config.url, 'adapters.broadcast.url')
+    await reachable(broadcast.ready(), endpoint)
   }
   return { adapter: broadcast, check }
 }
@@ -147,12 +178,13 @@ async function buildLongTerm(
     () => new PostgresLongTermStore({ ...options, connectionTimeoutMillis: REACHABLE_TIMEOUT_MS }),
   )
   opened.push(store)
+  const endpoint = { service: 'PostgreSQL', address: redactUrl(config.url), key: 'adapters.longTerm.url' }
   const check = async () => {
     if (!autoMigrate) {
-      await reachable(store.ping(), 'PostgreSQL', config.url, 'adapters.longTerm.url')
+      await reachable(store.ping(), endpoint)
       return
     }
-    const applied = await reachable(store.migrate(), 'PostgreSQL', config.url, 'adapters.longTerm.url')
+    const applied = await reachable(store.migrate(), endpoint)
     if (applied.length > 0) {
       logger.info('applied PostgreSQL migrations', { migrations: applied.map((m) => `${m.version}-${m.name}`).join(',') })
     }
@@ -161,7 +193,7 @@ async function buildLongTerm(
 }
 
 /** Waits for `check`, turning a failure or a timeout into one line with the address and the key. */
-async function reachable<T>(check: Promise<T>, service: string, url: string, key: string): Promise<T> {
+async function reachable<T>(check: Promise<T>, { service, address, key }: Endpoint): Promise<T> {
   const timedOut = Symbol('timed out')
   try {
     const answer = await withTimeout(check, REACHABLE_TIMEOUT_MS, timedOut)
@@ -169,7 +201,7 @@ async function reachable<T>(check: Promise<T>, service: string, url: string, key
     return answer as T
   } catch (error) {
     const code = TaskcastError.isInstance(error) && error.code === 'INTERNAL' ? 'INTERNAL' : 'STORE_UNAVAILABLE'
-    const what = code === 'INTERNAL' ? `${service} at ${redactUrl(url)} (${key}) failed` : `cannot reach ${service} at ${redactUrl(url)} (${key})`
+    const what = code === 'INTERNAL' ? `${service} at ${address} (${key}) failed` : `cannot reach ${service} at ${address} (${key})`
     throw new TaskcastError(code, `${what}: ${errorText(error)}`, { cause: error })
   } finally {
     // The losing promise may still reject later (e.g. once the adapters are closed).

@@ -23,7 +23,7 @@ const cases: Case[] = [
   {
     name: 'an unknown nested key',
     files: { 'taskcast.config.yaml': 'adapters:\n  broadcast:\n    provider: redis\n    uri: redis://127.0.0.1:6379\n' },
-    stderr: 'taskcast.config.yaml: adapters.broadcast.uri is not a known key (known here: provider, url, keyPrefix)',
+    stderr: 'taskcast.config.yaml: adapters.broadcast.uri is not a known key (known here: provider, url, cluster, keyPrefix)',
   },
   {
     name: 'a string where a number belongs',
@@ -90,7 +90,54 @@ const cases: Case[] = [
   {
     name: 'a redis provider whose ${VAR} URL is not set',
     files: { 'taskcast.config.yaml': 'adapters:\n  shortTerm:\n    provider: redis\n    url: ${REDIS_URL}\n' },
-    stderr: 'adapters.shortTerm.url is required when the provider is redis (or set TASKCAST_REDIS_URL) (${REDIS_URL} is not set)',
+    stderr:
+      'adapters.shortTerm.url is required when the provider is redis, unless adapters.shortTerm.cluster is given (or set TASKCAST_REDIS_URL or TASKCAST_REDIS_CLUSTER) (${REDIS_URL} is not set)',
+  },
+  // A Redis Cluster instead of one Redis: its seed nodes under `cluster`, or TASKCAST_REDIS_CLUSTER.
+  {
+    name: 'both a URL and cluster seed nodes for one adapter',
+    files: { 'taskcast.config.yaml': 'adapters:\n  shortTerm:\n    provider: redis\n    url: redis://127.0.0.1:1\n    cluster: [redis://127.0.0.1:2]\n' },
+    stderr: 'adapters.shortTerm.cluster cannot be combined with adapters.shortTerm.url: give one (the seed nodes of a Redis Cluster, or the URL of one Redis)',
+  },
+  {
+    name: 'a cluster with no seed nodes',
+    files: { 'taskcast.config.yaml': 'adapters:\n  broadcast: { provider: redis, cluster: [] }\n' },
+    stderr: 'taskcast.config.yaml: adapters.broadcast.cluster must list at least one seed node (got an empty list)',
+  },
+  {
+    name: 'a cluster given as one string rather than a list',
+    files: { 'taskcast.config.yaml': 'adapters:\n  shortTerm: { provider: redis, cluster: "redis://127.0.0.1:7000" }\n' },
+    stderr: 'taskcast.config.yaml: adapters.shortTerm.cluster must be a list (got a string)',
+  },
+  {
+    name: 'a cluster seed node that is not a Redis URL',
+    files: { 'taskcast.config.yaml': 'adapters:\n  shortTerm: { provider: redis, cluster: [redis://127.0.0.1:7000, 127.0.0.1:7001] }\n' },
+    stderr: 'taskcast.config.yaml: adapters.shortTerm.cluster[1] must be a redis:// or rediss:// URL (the value is not a URL)',
+  },
+  {
+    name: 'a TASKCAST_REDIS_CLUSTER item that is not a Redis URL',
+    env: { TASKCAST_REDIS_CLUSTER: 'redis://127.0.0.1:7000, http://127.0.0.1:7001' },
+    stderr: 'TASKCAST_REDIS_CLUSTER item 2 must be a redis:// or rediss:// URL (got a http: URL)',
+  },
+  {
+    name: 'both TASKCAST_REDIS_URL and TASKCAST_REDIS_CLUSTER',
+    env: { TASKCAST_REDIS_URL: 'redis://127.0.0.1:1', TASKCAST_REDIS_CLUSTER: 'redis://127.0.0.1:2' },
+    stderr: 'TASKCAST_REDIS_URL and TASKCAST_REDIS_CLUSTER are both set: use one (one Redis, or the seed nodes of a Redis Cluster)',
+  },
+  {
+    name: 'cluster seed nodes on the memory provider',
+    files: { 'taskcast.config.yaml': 'adapters:\n  broadcast:\n    cluster: [redis://127.0.0.1:7000]\n' },
+    stderr: 'adapters.broadcast.cluster is only used with provider redis (the provider is memory)',
+  },
+  {
+    name: 'cluster seed nodes with different passwords, masked (checked by @taskcast/redis)',
+    env: { TASKCAST_REDIS_CLUSTER: 'redis://:hunter2@127.0.0.1:1,redis://:hunter3@127.0.0.1:2' },
+    stderr: 'adapters.shortTerm.cluster: cluster[1] must have the scheme, user and password of cluster[0]: every node is reached with the same ones',
+  },
+  {
+    name: 'a cluster seed node that selects a database (checked by @taskcast/redis)',
+    files: { 'taskcast.config.yaml': 'adapters:\n  broadcast: { provider: redis, cluster: ["redis://127.0.0.1:1/2"] }\n' },
+    stderr: 'adapters.broadcast.cluster: cluster[0] selects a database: a Redis Cluster has database 0 only',
   },
   {
     name: 'a redis-only key on the memory provider',
@@ -195,6 +242,11 @@ const cases: Case[] = [
     name: 'an unreachable Redis used for broadcast only',
     files: { 'taskcast.config.yaml': 'adapters:\n  broadcast: { provider: redis, url: "redis://127.0.0.1:1" }\n' },
     stderr: 'cannot reach Redis at redis://127.0.0.1:1 (adapters.broadcast.url): connect ECONNREFUSED 127.0.0.1:1',
+  },
+  {
+    name: 'an unreachable Redis Cluster, with the passwords masked',
+    env: { TASKCAST_REDIS_CLUSTER: 'redis://:hunter2@127.0.0.1:1,redis://:hunter2@127.0.0.1:2' },
+    stderr: 'cannot reach Redis Cluster at redis://:***@127.0.0.1:1, redis://:***@127.0.0.1:2 (adapters.shortTerm.cluster): Connection is closed.',
   },
   {
     name: 'an unreachable PostgreSQL',

@@ -55,6 +55,26 @@ describe('mergeLayers', () => {
     expect(mergeLayers(file, { auth: { jwt: { secret: 's' } } })).toEqual({ auth: { mode: 'jwt', jwt: { issuer: 'me', secret: 's' } } })
     expect(mergeLayers(file, { auth: { mode: 'none' } })).toEqual({ auth: { ...file.auth, mode: 'none' } })
   })
+
+  it('lets a Redis URL of an upper layer replace cluster seed nodes below it, and the other way round, per adapter', () => {
+    const cluster = ['redis://10.0.0.1:7000', 'redis://10.0.0.2:7000']
+    const file = {
+      adapters: {
+        broadcast: { provider: 'redis' as const, cluster, keyPrefix: 'p:' },
+        shortTerm: { provider: 'redis' as const, url: 'redis://cache:6379', keyPrefix: 'p:' },
+      },
+    }
+    expect(mergeLayers(file, { adapters: { broadcast: { url: 'redis://other:6379' }, shortTerm: { cluster } } })).toEqual({
+      adapters: {
+        broadcast: { provider: 'redis', url: 'redis://other:6379', keyPrefix: 'p:' },
+        shortTerm: { provider: 'redis', cluster, keyPrefix: 'p:' },
+      },
+    })
+    // A layer that names neither leaves the file's choice alone.
+    expect(mergeLayers(file, { adapters: { shortTerm: { keyPrefix: 'q:' } } })).toEqual({
+      adapters: { ...file.adapters, shortTerm: { ...file.adapters.shortTerm, keyPrefix: 'q:' } },
+    })
+  })
 })
 
 describe('createLogger', () => {

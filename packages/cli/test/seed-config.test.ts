@@ -58,7 +58,8 @@ describe('the README config example', () => {
     const { dir } = await seedProject()
     await expect(loadConfig({ cwd: dir, env: { DATABASE_URL: 'postgres://p/db' } })).rejects.toMatchObject({
       code: 'VALIDATION_ERROR',
-      message: 'adapters.broadcast.url is required when the provider is redis (or set TASKCAST_REDIS_URL) (${REDIS_URL} is not set)',
+      message:
+        'adapters.broadcast.url is required when the provider is redis, unless adapters.broadcast.cluster is given (or set TASKCAST_REDIS_URL or TASKCAST_REDIS_CLUSTER) (${REDIS_URL} is not set)',
     })
   })
 

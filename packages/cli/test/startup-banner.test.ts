@@ -46,6 +46,16 @@ describe('logStartup', () => {
     expect(lines).toEqual([expect.stringContaining('INFO  listening on http://127.0.0.1:3721 ')])
   })
 
+  it('Redis Cluster: the seed nodes, passwords masked', async () => {
+    const cluster = { provider: 'redis' as const, cluster: ['redis://:hunter2@10.0.0.1:7000', 'rediss://app:hunter2@10.0.0.2:7000'] }
+    const [banner, ...rest] = await startupLines({ adapters: { broadcast: REDIS, shortTerm: cluster } }, '127.0.0.1')
+    expect(banner).toContain(
+      ' broadcast=redis(redis://cache.internal:6379) shortTerm=redis-cluster(redis://:***@10.0.0.1:7000,rediss://app:***@10.0.0.2:7000) longTerm=none ',
+    )
+    expect(banner).not.toContain('hunter2')
+    expect(rest).toEqual([])
+  })
+
   it('memory short-term over PostgreSQL: unfinished tasks are what a restart loses', async () => {
     expect((await startupLines({ adapters: { longTerm: POSTGRES } }, '127.0.0.1'))[1]).toBe(
       'INFO  unfinished tasks are kept in memory and cannot continue after a restart (PostgreSQL keeps what they wrote): to keep them, set TASKCAST_REDIS_URL or configure adapters.shortTerm (Redis)',

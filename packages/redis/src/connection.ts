@@ -1,7 +1,8 @@
 // Connections: the write connection that never replays a command, the subscriber
 // connection that always comes back, and waiting for either to be usable.
 import { TaskcastError } from '@taskcast/core'
-import { Cluster, Redis, type RedisOptions } from 'ioredis'
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis'
+import { parseClusterSeeds } from './cluster-seeds.js'
 
 /** An ioredis client: a single node or a cluster. */
 export type RedisClient = Redis | Cluster
@@ -21,6 +22,19 @@ export const WRITE_CONNECTION_OPTIONS = {
 } as const satisfies RedisOptions
 
 /**
+ * {@link WRITE_CONNECTION_OPTIONS} for a `Cluster` opened from `cluster`. The offline queue is
+ * off for the cluster, but not for its node connections, which ioredis opens lazily with the
+ * first command; and a command whose node connection closed before the reply (it may have
+ * run) is not sent again to the node that took over (`retryDelayOnFailover: 0`).
+ */
+const WRITE_CLUSTER_OPTIONS = {
+  enableOfflineQueue: false,
+  enableAutoPipelining: true,
+  retryDelayOnFailover: 0,
+  redisOptions: { maxRetriesPerRequest: 0, autoResendUnfulfilledCommands: false },
+} as const satisfies ClusterOptions
+
+/**
  * Options of the subscriber connection: (UN)SUBSCRIBE is idempotent, so it may wait for
  * the connection and be resent, and subscriptions are restored after a reconnect.
  */
@@ -31,6 +45,13 @@ export const SUBSCRIBER_CONNECTION_OPTIONS = {
   autoResubscribe: true,
   lazyConnect: false,
 } as const satisfies RedisOptions
+
+/** The cluster-level part of the subscriber's options; each node connection gets {@link SUBSCRIBER_CONNECTION_OPTIONS}. */
+const SUBSCRIBER_CLUSTER_OPTIONS = {
+  enableOfflineQueue: true,
+  autoResubscribe: true,
+  lazyConnect: false,
+} as const
 
 /** Where an adapter gets Redis from: an instance the caller owns, or a URL it opens itself. */
 export interface RedisConnectionOptions {
@@ -44,6 +65,11 @@ export interface RedisConnectionOptions {
   redis?: RedisClient
   /** A Redis URL (`redis://…`, `rediss://…`); Taskcast opens the connection and closes it on `close()`. */
   url?: string
+  /**
+   * Instead of `url`: the seed nodes of a Redis Cluster (`redis://host:port` URLs with the same
+   * scheme, user and password); Taskcast opens a `Cluster` client and closes it on `close()`.
+   */
+  cluster?: readonly string[]
 }
 
 /** The initial connection is still being made (or not yet started, with `lazyConnect`). */
@@ -102,18 +128,24 @@ export class WriteConnection {
   private connectedOnce: boolean
 
   constructor(options: RedisConnectionOptions, adapter: string) {
+    if (options.cluster !== undefined && (options.url !== undefined || options.redis)) {
+      throw new TaskcastError('VALIDATION_ERROR', `${adapter} takes \`cluster\` instead of \`${options.redis ? 'redis' : 'url'}\`, not both`, {
+        details: { field: 'cluster' },
+      })
+    }
     if (options.redis) {
       this.client = options.redis
       this.owned = false
-    } else if (options.url !== undefined) {
-      this.client = new Redis(options.url, WRITE_CONNECTION_OPTIONS)
+    } else if (options.url !== undefined || options.cluster !== undefined) {
+      this.client = options.url !== undefined ? new Redis(options.url, WRITE_CONNECTION_OPTIONS) : openCluster(options.cluster!, WRITE_CLUSTER_OPTIONS)
       this.owned = true
-      // Failures surface through the commands; remembering the last one gives them a cause.
+      // Failures surface through the commands; remembering the last one gives them a cause. A
+      // cluster's is "Failed to refresh slots cache."; the last node's own error says why.
       this.client.on('error', (error: unknown) => {
-        this.lastError = error
+        this.lastError = (error as { lastNodeError?: unknown }).lastNodeError ?? error
       })
     } else {
-      throw new TaskcastError('VALIDATION_ERROR', `${adapter} needs either \`redis\` or \`url\``)
+      throw new TaskcastError('VALIDATION_ERROR', `${adapter} needs \`redis\`, \`url\` or \`cluster\``)
     }
     this.connectedOnce = this.client.status === 'ready'
     if (!this.connectedOnce) this.client.once('ready', () => (this.connectedOnce = true))
@@ -158,12 +190,19 @@ export function openSubscriber(options: RedisConnectionOptions): RedisClient {
   if (options.redis instanceof Cluster) {
     const { redisOptions } = options.redis.options
     return options.redis.duplicate([], {
-      enableOfflineQueue: true,
-      autoResubscribe: true,
-      lazyConnect: false,
+      ...SUBSCRIBER_CLUSTER_OPTIONS,
       redisOptions: { ...redisOptions, ...SUBSCRIBER_CONNECTION_OPTIONS },
     })
   }
   if (options.redis) return options.redis.duplicate(SUBSCRIBER_CONNECTION_OPTIONS)
+  if (options.cluster !== undefined) {
+    return openCluster(options.cluster, { ...SUBSCRIBER_CLUSTER_OPTIONS, redisOptions: SUBSCRIBER_CONNECTION_OPTIONS })
+  }
   return new Redis(options.url!, SUBSCRIBER_CONNECTION_OPTIONS)
+}
+
+/** A `Cluster` client from seed URLs: `options`, plus the seeds' credentials and TLS for every node. */
+function openCluster(seeds: readonly string[], options: ClusterOptions): Cluster {
+  const { startupNodes, nodeOptions } = parseClusterSeeds(seeds)
+  return new Cluster(startupNodes, { ...options, redisOptions: { ...options.redisOptions, ...nodeOptions } })
 }

@@ -58,6 +58,8 @@ export class RedisBroadcastProvider implements BroadcastProvider {
   private readonly resyncs = new Map<BroadcastHandler, () => void>()
   /** (UN)SUBSCRIBE commands not yet acknowledged. */
   private readonly pending = new Set<Promise<unknown>>()
+  /** Settles once the subscriber connection has answered its first (UN)SUBSCRIBE; see {@link send}. */
+  private firstAnswered: Promise<void> | undefined
   private closed = false
 
   constructor(options: RedisBroadcastProviderOptions) {
@@ -107,7 +109,7 @@ export class RedisBroadcastProvider implements BroadcastProvider {
     if (!set) {
       set = new Set()
       this.handlers.set(channel, set)
-      this.subscribed.set(channel, this.track(this.subscriber.subscribe(channel)))
+      this.subscribed.set(channel, this.send(() => this.subscriber.subscribe(channel)))
     }
     // Wrapped so one function subscribed twice counts (and unsubscribes) twice.
     const entry: BroadcastHandler = (event) => handler(event)
@@ -126,7 +128,7 @@ export class RedisBroadcastProvider implements BroadcastProvider {
       if (current.size > 0) return
       this.handlers.delete(channel)
       this.subscribed.delete(channel)
-      if (!this.closed) this.track(this.subscriber.unsubscribe(channel))
+      if (!this.closed) void this.send(() => this.subscriber.unsubscribe(channel))
     }
   }
 
@@ -188,6 +190,18 @@ export class RedisBroadcastProvider implements BroadcastProvider {
         this.onHandlerError(error)
       }
     }
+  }
+
+  /**
+   * Sends an (UN)SUBSCRIBE, the first one alone. ioredis opens a Cluster's subscriber connection
+   * lazily, with that first command, and writes a SUBSCRIBE even during the connection's
+   * handshake; its ready check (an INFO) then finds the connection in subscriber mode and kills
+   * it, failing the commands with it. Once the first command is answered, the handshake is over.
+   */
+  private send(command: () => Promise<unknown>): Promise<void> {
+    if (this.firstAnswered) return this.track(this.firstAnswered.then(command))
+    this.firstAnswered = this.track(command())
+    return this.firstAnswered
   }
 
   private track(command: Promise<unknown>): Promise<void> {

@@ -27,6 +27,8 @@ export const AUTH_MODES = ['none', 'jwt', 'custom'] as const satisfies readonly 
 export const PUBLIC_KEY_ALGORITHMS = JWT_ALGORITHMS.filter((algorithm) => algorithm !== 'HS256').join(', ')
 
 const REDIS_URL = url(['redis:', 'rediss:'], 'a redis:// or rediss:// URL')
+/** A Redis Cluster's seed nodes; whether they agree on scheme and credentials is @taskcast/redis' rule. */
+const REDIS_CLUSTER = list(REDIS_URL, { atLeastOne: 'seed node' })
 const POSTGRES_URL = url(['postgres:', 'postgresql:'], 'a postgres:// or postgresql:// URL')
 const POSITIVE_INT = number({ min: 1 })
 
@@ -89,10 +91,11 @@ const configSchema = object({
     authenticate: func('a function (request) => Promise<AuthContext | null>, which only a .ts/.js/.mjs config can hold'),
   }),
   adapters: object({
-    broadcast: object({ provider: oneOf(['memory', 'redis']), url: REDIS_URL, keyPrefix: string() }),
+    broadcast: object({ provider: oneOf(['memory', 'redis']), url: REDIS_URL, cluster: REDIS_CLUSTER, keyPrefix: string() }),
     shortTerm: object({
       provider: oneOf(['memory', 'redis']),
       url: REDIS_URL,
+      cluster: REDIS_CLUSTER,
       keyPrefix: string(),
       retentionSeconds: POSITIVE_INT,
     }),

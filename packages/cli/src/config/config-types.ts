@@ -31,8 +31,10 @@ export interface AuthConfig {
 export interface BroadcastAdapterConfig {
   /** @defaultValue `memory` */
   provider?: 'memory' | 'redis'
-  /** `redis://…` or `rediss://…`; required with `redis`. Env: `TASKCAST_REDIS_URL`. */
+  /** `redis://…` or `rediss://…`; with `redis`, this or `cluster`. Env: `TASKCAST_REDIS_URL`. */
   url?: string
+  /** A Redis Cluster's seed nodes, instead of `url`: `['redis://10.0.0.1:7000', …]`. Env: `TASKCAST_REDIS_CLUSTER`. */
+  cluster?: string[]
   /** Prepended to every Redis channel. @defaultValue `taskcast:` */
   keyPrefix?: string
 }
@@ -40,8 +42,10 @@ export interface BroadcastAdapterConfig {
 export interface ShortTermAdapterConfig {
   /** @defaultValue `memory` */
   provider?: 'memory' | 'redis'
-  /** `redis://…` or `rediss://…`; required with `redis`. Env: `TASKCAST_REDIS_URL`. */
+  /** `redis://…` or `rediss://…`; with `redis`, this or `cluster`. Env: `TASKCAST_REDIS_URL`. */
   url?: string
+  /** A Redis Cluster's seed nodes, instead of `url`: `['redis://10.0.0.1:7000', …]`. Env: `TASKCAST_REDIS_CLUSTER`. */
+  cluster?: string[]
   /** Prepended to every Redis key. @defaultValue `taskcast:` */
   keyPrefix?: string
   /** Redis only: keys of a task nobody writes to for this long expire. @defaultValue unset (no expiry) */
@@ -118,13 +122,16 @@ export interface TaskcastConfig {
   cors?: CorsOptions
 }
 
-/** With a URL, the adapter options a config can set; the adapter checks them when it is built. */
+/** Where a Redis adapter connects: one server, or a Redis Cluster through its seed nodes. */
+export type RedisTarget = { url: string; cluster?: never } | { cluster: string[]; url?: never }
+
+/** With where to connect, the adapter options a config can set; the adapter checks them when it is built. */
 export type ResolvedBroadcast =
   | { provider: 'memory' }
-  | ({ provider: 'redis'; url: string } & Pick<RedisBroadcastProviderOptions, 'keyPrefix'>)
+  | ({ provider: 'redis' } & RedisTarget & Pick<RedisBroadcastProviderOptions, 'keyPrefix'>)
 export type ResolvedShortTerm =
   | { provider: 'memory' }
-  | ({ provider: 'redis'; url: string } & Pick<RedisShortTermStoreOptions, 'keyPrefix' | 'retentionSeconds'>)
+  | ({ provider: 'redis' } & RedisTarget & Pick<RedisShortTermStoreOptions, 'keyPrefix' | 'retentionSeconds'>)
 export type ResolvedLongTerm =
   | { provider: 'none' }
   | { provider: 'memory' }

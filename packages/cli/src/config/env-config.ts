@@ -8,7 +8,10 @@ import type { TaskcastConfig } from './config-types.js'
 /** `` `debug` | `info` `` …: the values a variable takes, for the help and the README. */
 const choices = (values: readonly string[]) => values.map((v) => `\`${v}\``).join(' | ')
 
-/** Every variable the CLI reads, the keys it sets, and what it means (the README's table is this list). */
+/**
+ * Every variable the CLI reads, the keys it sets, and what it means (the README's table is this
+ * list). A `list` variable holds comma-separated items.
+ */
 export const ENV_VARIABLES = [
   { name: 'TASKCAST_PORT', keys: ['port'], description: 'Server port', defaultValue: '3721' },
   { name: 'TASKCAST_HOST', keys: ['host'], description: 'Address to listen on', defaultValue: '127.0.0.1' },
@@ -27,6 +30,13 @@ export const ENV_VARIABLES = [
     defaultValue: '—',
   },
   {
+    name: 'TASKCAST_REDIS_CLUSTER',
+    keys: ['adapters.broadcast.cluster', 'adapters.shortTerm.cluster'],
+    description: 'Redis Cluster seed node URLs, comma-separated (instead of a Redis URL)',
+    defaultValue: '—',
+    list: true,
+  },
+  {
     name: 'TASKCAST_POSTGRES_URL',
     keys: ['adapters.longTerm.url'],
     description: 'PostgreSQL URL: long-term store on PostgreSQL',
@@ -42,6 +52,14 @@ export const ENV_NAME_BY_KEY: ReadonlyMap<string, string> = new Map(
   ENV_VARIABLES.flatMap((v) => v.keys.map((key) => [key, v.name] as const)),
 )
 
+/** How a message names `path`: `TASKCAST_PORT`, or `TASKCAST_REDIS_CLUSTER item 2` for an item of a list variable. */
+function describeEnvPath(path: string): string {
+  const [, key = path, index] = /^(.*?)(?:\[(\d+)\])?$/.exec(path) ?? []
+  const name = ENV_NAME_BY_KEY.get(key)
+  if (name === undefined) return `environment: ${path}`
+  return index === undefined ? name : `${name} item ${Number(index) + 1}`
+}
+
 function setPath(target: Record<string, unknown>, key: string, value: unknown): void {
   const parts = key.split('.')
   let node = target
@@ -53,7 +71,7 @@ function setPath(target: Record<string, unknown>, key: string, value: unknown): 
 
 /**
  * The config layer the environment describes. Empty variables count as unset.
- * `TASKCAST_REDIS_URL` also selects the `redis` provider for broadcast and short-term, and
+ * `TASKCAST_REDIS_URL` or `TASKCAST_REDIS_CLUSTER` also selects the `redis` provider for broadcast and short-term, and
  * `TASKCAST_POSTGRES_URL` the `postgres` provider for long-term.
  *
  * @throws TaskcastError `VALIDATION_ERROR` naming the variable.
@@ -67,19 +85,25 @@ export function configFromEnv(env: Record<string, string | undefined>): Taskcast
   for (const variable of ENV_VARIABLES) {
     const value = get(variable.name)
     if (value === undefined) continue
-    for (const key of variable.keys) setPath(raw, key, value)
+    const parsed = 'list' in variable ? value.split(',').map((item) => item.trim()) : value
+    for (const key of variable.keys) setPath(raw, key, parsed)
   }
   if (get('TASKCAST_JWT_SECRET') !== undefined && get('TASKCAST_JWT_PUBLIC_KEY_FILE') !== undefined) {
     throw configError('TASKCAST_JWT_SECRET', 'and TASKCAST_JWT_PUBLIC_KEY_FILE are both set: use one (HS256 secret or public key)')
   }
-  if (get('TASKCAST_REDIS_URL') !== undefined) {
+  const redisUrl = get('TASKCAST_REDIS_URL') !== undefined
+  const redisCluster = get('TASKCAST_REDIS_CLUSTER') !== undefined
+  if (redisUrl && redisCluster) {
+    throw configError('TASKCAST_REDIS_URL', 'and TASKCAST_REDIS_CLUSTER are both set: use one (one Redis, or the seed nodes of a Redis Cluster)')
+  }
+  if (redisUrl || redisCluster) {
     setPath(raw, 'adapters.broadcast.provider', 'redis')
     setPath(raw, 'adapters.shortTerm.provider', 'redis')
   }
   if (get('TASKCAST_POSTGRES_URL') !== undefined) setPath(raw, 'adapters.longTerm.provider', 'postgres')
 
   return validateConfigLayer(raw, {
-    describe: (path) => ENV_NAME_BY_KEY.get(path) ?? `environment: ${path}`,
+    describe: describeEnvPath,
     coerce: () => true,
     hint: () => undefined,
   })

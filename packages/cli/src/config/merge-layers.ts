@@ -1,28 +1,57 @@
 // Layered config: later layers win key by key (flags > env > file > defaults).
-import type { JwtConfig, TaskcastConfig } from './config-types.js'
+import type { TaskcastConfig } from './config-types.js'
 import { isPlainObject } from './schema-kit.js'
 
-const KEY_MATERIAL = ['secret', 'publicKey', 'publicKeyFile'] as const
+/**
+ * Keys that together are one setting, under the mapping at `at`: a layer that gives any of the
+ * `given` keys removes every `replaced` key from the layers below.
+ */
+const ONE_SETTING: readonly { at: readonly string[]; given: readonly string[]; replaced: readonly string[] }[] = [
+  // JWT key material, and the lower layer's algorithm with it (the upper layer's own, if it gives one, still applies).
+  {
+    at: ['auth', 'jwt'],
+    given: ['secret', 'publicKey', 'publicKeyFile'],
+    replaced: ['secret', 'publicKey', 'publicKeyFile', 'algorithm'],
+  },
+  // Where a Redis adapter connects: one server or a cluster.
+  { at: ['adapters', 'broadcast'], given: ['url', 'cluster'], replaced: ['url', 'cluster'] },
+  { at: ['adapters', 'shortTerm'], given: ['url', 'cluster'], replaced: ['url', 'cluster'] },
+]
 
 /**
- * Mappings merge key by key; lists, functions and scalars replace. One exception: JWT key
- * material is a single setting, so a layer that gives `secret`, `publicKey` or
- * `publicKeyFile` drops the other two from the layers below (and their `algorithm` when the
- * upper layer does not give one), e.g. `TASKCAST_JWT_SECRET` over a file configured for RS256.
+ * Mappings merge key by key; lists, functions and scalars replace. Except for the settings made
+ * of several keys ({@link ONE_SETTING}): e.g. `TASKCAST_JWT_SECRET` over a file configured for
+ * RS256 means HS256 with that secret, and `TASKCAST_REDIS_URL` over a file's `cluster` means that one Redis.
  */
 export function mergeLayers(...layers: TaskcastConfig[]): TaskcastConfig {
-  let merged: TaskcastConfig = {}
+  let merged: unknown = {}
   for (const layer of layers) {
-    const upperJwt = layer.auth?.jwt
-    if (upperJwt && KEY_MATERIAL.some((key) => upperJwt[key] !== undefined) && merged.auth?.jwt) {
-      const lowerJwt: JwtConfig = { ...merged.auth.jwt }
-      for (const key of KEY_MATERIAL) delete lowerJwt[key]
-      if (upperJwt.algorithm === undefined) delete lowerJwt.algorithm
-      merged = { ...merged, auth: { ...merged.auth, jwt: lowerJwt } }
+    for (const { at, given, replaced } of ONE_SETTING) {
+      const upper = mappingAt(layer, at)
+      if (upper && given.some((key) => upper[key] !== undefined)) merged = withoutKeys(merged, at, replaced)
     }
-    merged = mergeValues(merged, layer) as TaskcastConfig
+    merged = mergeValues(merged, layer)
   }
-  return merged
+  return merged as TaskcastConfig
+}
+
+function mappingAt(value: unknown, path: readonly string[]): Record<string, unknown> | undefined {
+  let node = value
+  for (const key of path) node = isPlainObject(node) ? node[key] : undefined
+  return isPlainObject(node) ? node : undefined
+}
+
+/** A copy of `value` whose mapping at `path` lacks `keys`; `value` itself when there is no such mapping. */
+function withoutKeys(value: unknown, path: readonly string[], keys: readonly string[]): unknown {
+  if (!isPlainObject(value)) return value
+  if (path.length === 0) {
+    const out = { ...value }
+    for (const key of keys) delete out[key]
+    return out
+  }
+  const [head, ...rest] = path as [string, ...string[]]
+  if (!isPlainObject(value[head])) return value
+  return { ...value, [head]: withoutKeys(value[head], rest, keys) }
 }
 
 function mergeValues(lower: unknown, upper: unknown): unknown {

@@ -7,6 +7,7 @@ import { configError } from './config-error.js'
 import { PUBLIC_KEY_ALGORITHMS } from './config-schema.js'
 import type {
   JwtConfig,
+  RedisTarget,
   ResolvedBroadcast,
   ResolvedConfig,
   ResolvedLongTerm,
@@ -24,7 +25,8 @@ function invalid(key: string, problem: string): never {
 
 /**
  * Applies defaults and checks the rules that span keys: a secret or key for `jwt`, a function
- * for `custom`, a URL for `redis` and `postgres`, a readable public key file that fits the algorithm.
+ * for `custom`, a URL (or, for Redis, a cluster's seed nodes) for `redis` and `postgres`, a
+ * readable public key file that fits the algorithm.
  *
  * @throws TaskcastError `VALIDATION_ERROR` whose message starts with the key at fault.
  */
@@ -140,28 +142,38 @@ function algorithmOfKey(key: KeyObject): JwtAlgorithm | undefined {
 }
 
 function resolveBroadcast(config: TaskcastConfig): ResolvedBroadcast {
-  const { provider = 'memory', url, keyPrefix } = config.adapters?.broadcast ?? {}
+  const { provider = 'memory', url, cluster, keyPrefix } = config.adapters?.broadcast ?? {}
   if (provider === 'memory') {
-    rejectRedisOnly('adapters.broadcast', { url, keyPrefix })
+    rejectRedisOnly('adapters.broadcast', { url, cluster, keyPrefix })
     return { provider }
   }
-  if (url === undefined) invalid('adapters.broadcast.url', 'is required when the provider is redis (or set TASKCAST_REDIS_URL)')
-  return { provider, url, ...(keyPrefix !== undefined && { keyPrefix }) }
+  return { provider, ...resolveRedisTarget('adapters.broadcast', url, cluster), ...(keyPrefix !== undefined && { keyPrefix }) }
 }
 
 function resolveShortTerm(config: TaskcastConfig): ResolvedShortTerm {
-  const { provider = 'memory', url, keyPrefix, retentionSeconds } = config.adapters?.shortTerm ?? {}
+  const { provider = 'memory', url, cluster, keyPrefix, retentionSeconds } = config.adapters?.shortTerm ?? {}
   if (provider === 'memory') {
-    rejectRedisOnly('adapters.shortTerm', { url, keyPrefix, retentionSeconds })
+    rejectRedisOnly('adapters.shortTerm', { url, cluster, keyPrefix, retentionSeconds })
     return { provider }
   }
-  if (url === undefined) invalid('adapters.shortTerm.url', 'is required when the provider is redis (or set TASKCAST_REDIS_URL)')
   return {
     provider,
-    url,
+    ...resolveRedisTarget('adapters.shortTerm', url, cluster),
     ...(keyPrefix !== undefined && { keyPrefix }),
     ...(retentionSeconds !== undefined && { retentionSeconds }),
   }
+}
+
+/** One server or one cluster: exactly one of `url` and `cluster` (a layer's one replaces the other's from below). */
+function resolveRedisTarget(at: string, url: string | undefined, cluster: string[] | undefined): RedisTarget {
+  if (url !== undefined && cluster !== undefined) {
+    invalid(`${at}.cluster`, `cannot be combined with ${at}.url: give one (the seed nodes of a Redis Cluster, or the URL of one Redis)`)
+  }
+  if (cluster !== undefined) return { cluster }
+  if (url === undefined) {
+    invalid(`${at}.url`, `is required when the provider is redis, unless ${at}.cluster is given (or set TASKCAST_REDIS_URL or TASKCAST_REDIS_CLUSTER)`)
+  }
+  return { url }
 }
 
 function resolveLongTerm(config: TaskcastConfig): ResolvedLongTerm {

@@ -114,9 +114,11 @@ export function oneOf<const T extends string>(values: readonly T[]): Check<T> {
   }
 }
 
-export function list<T>(item: Check<T>): Check<T[]> {
+/** A list of `item`s; with `atLeastOne` (what an item is, e.g. `seed node`), an empty list is refused. */
+export function list<T>(item: Check<T>, rule: { atLeastOne?: string } = {}): Check<T[]> {
   return (value, path, ctx) => {
     if (!Array.isArray(value)) fail(ctx, path, `must be a list (got ${describeValue(value)})`)
+    if (rule.atLeastOne !== undefined && value.length === 0) fail(ctx, path, `must list at least one ${rule.atLeastOne} (got an empty list)`)
     return value.map((entry, i) => item(entry, child(path, i), ctx))
   }
 }
