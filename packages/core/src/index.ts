@@ -52,7 +52,10 @@ export type {
   EventRange,
   TransitionRequest,
   TransitionOutcome,
+  ProducerAppend,
 } from './storage/short-term-store.js'
+export { PRODUCER_RETRY_WINDOW, PRODUCER_ID_PATTERN } from './producer-sequence.js'
+export type { ProducerStamp } from './producer-sequence.js'
 export type { LongTermStore } from './storage/long-term-store.js'
 export type { DeliveryLeaseStore, DeliveryPosition, DeliveryRef, DeliveryAcquireResult, DeliveryExtendResult, DeliveryReleaseResult } from './storage/delivery-lease-store.js'
 export { MemoryBroadcastProvider } from './memory/memory-broadcast-provider.js'
@@ -60,7 +63,7 @@ export { MemoryShortTermStore } from './memory/memory-short-term-store.js'
 export { MemoryLongTermStore } from './memory/memory-long-term-store.js'
 export type { MemoryShortTermStoreOptions } from './memory/memory-short-term-store.js'
 export { TaskEngine } from './engine/task-engine.js'
-export type { TaskEngineOptions, GetEventsOptions, PreparedSubscription } from './engine/task-engine.js'
+export type { TaskEngineOptions, GetEventsOptions, PublishOptions, PreparedSubscription } from './engine/task-engine.js'
 export type { EngineHealth } from './engine/store-health.js'
 export type { GoneReason, SubscriptionHandlers, SubscriptionOptions } from './engine/subscription.js'
 export type { LongTermWriterOptions } from './engine/long-term-writer.js'

@@ -7,6 +7,8 @@ export const SCRIPT_CODES = {
   TASK_NOT_FOUND: -1,
   TASK_NOT_RUNNING: -2,
   STATUS_CHANGED: -3,
+  STALE_PRODUCER: -4,
+  SEQUENCE_GAP: -5,
 } as const
 
 /** The TaskcastError of a script's negative result. */

@@ -4,12 +4,15 @@ import {
   TaskcastError,
   type EventDraft,
   type EventRange,
+  type ProducerAppend,
+  type ProducerStamp,
   type ShortTermStore,
   type Task,
   type TaskEvent,
   type TransitionOutcome,
   type TransitionRequest,
 } from '@taskcast/core'
+import { sequenceGap, staleProducer } from '@taskcast/core/internal'
 import { defineScripts, type TaskcastScripts } from './commands/index.js'
 import { WriteConnection, type RedisClient, type RedisConnectionOptions } from './connection.js'
 import { SCRIPT_CODES, scriptCodeError, toTaskcastError } from './errors.js'
@@ -130,6 +133,26 @@ export class RedisShortTermStore implements ShortTermStore {
     )
     if (first < 0) throw scriptCodeError(first, taskId)
     return encoded.map((draft, i) => ({ ...draft.event, index: first + i }) as TaskEvent)
+  }
+
+  async appendProducerEvents(taskId: string, drafts: EventDraft[], stamp: ProducerStamp): Promise<ProducerAppend> {
+    const encoded = drafts.map(encodeDraft)
+    const [code, first, members] = await this.run(() =>
+      this.client.taskcastAppendProducerEvents(
+        ...this.keys(taskId),
+        this.retentionMs,
+        stamp.id,
+        stamp.epoch,
+        stamp.seq,
+        encoded.length,
+        ...encoded.flatMap((draft) => draft.args),
+      ),
+    )
+    if (code === 0) return { events: encoded.map((draft, i) => ({ ...draft.event, index: first! + i }) as TaskEvent), retry: false }
+    if (code === 1) return { events: members!.map(decodeEvent), retry: true }
+    if (code === SCRIPT_CODES.STALE_PRODUCER) throw staleProducer(stamp, first!)
+    if (code === SCRIPT_CODES.SEQUENCE_GAP) throw sequenceGap(stamp, first!)
+    throw scriptCodeError(code, taskId)
   }
 
   async getEvents(taskId: string, range: EventRange = {}): Promise<TaskEvent[]> {

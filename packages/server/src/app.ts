@@ -1,6 +1,7 @@
 // createTaskcastApp: the Hono app of Taskcast (REST, SSE, auth, webhooks) over one engine.
 import { TaskcastError, type TaskEngine } from '@taskcast/core'
 import { withTimeout } from '@taskcast/core/internal'
+import { PRODUCER_HEADERS } from '@taskcast/core/wire'
 import { Hono } from 'hono'
 import { cors } from 'hono/cors'
 import { createAuthMiddleware } from './auth/index.js'
@@ -71,7 +72,7 @@ export function createTaskcastApp(options: TaskcastAppOptions): TaskcastApp {
         credentials: options.cors.credentials ?? false,
         maxAge: options.cors.maxAge ?? 600,
         allowMethods: ['GET', 'POST', 'PATCH', 'DELETE', 'OPTIONS'],
-        allowHeaders: ['Authorization', 'Content-Type', 'Last-Event-ID'],
+        allowHeaders: ['Authorization', 'Content-Type', 'Last-Event-ID', ...PRODUCER_HEADERS],
       }),
     )
   }

@@ -40,7 +40,7 @@ describe('SSE frames', () => {
 })
 
 describe('error table', () => {
-  it('maps every code to the status of SPEC §7', () => {
+  it('maps every code to the status of SPEC §7 and §19', () => {
     expect(Object.keys(HTTP_STATUS_BY_CODE).sort()).toEqual([...TASKCAST_ERROR_CODES].sort())
     expect(TASKCAST_ERROR_CODES.map((code) => [code, httpStatusOf(code)])).toEqual([
       ['TASK_NOT_FOUND', 404],
@@ -48,6 +48,8 @@ describe('error table', () => {
       ['DUPLICATE_TASK', 409],
       ['INVALID_TRANSITION', 400],
       ['CONFLICT', 409],
+      ['STALE_PRODUCER', 409],
+      ['SEQUENCE_GAP', 409],
       ['TASK_NOT_RUNNING', 400],
       ['VALIDATION_ERROR', 400],
       ['UNAUTHORIZED', 401],

@@ -8,7 +8,8 @@ import { resolveAccField } from '../series.js'
 import { canTransition, isTerminalStatus, type TransitionCause } from '../state-machine.js'
 import type { BroadcastProvider } from '../storage/broadcast-provider.js'
 import type { LongTermStore } from '../storage/long-term-store.js'
-import type { EventDraft, ShortTermStore, TransitionRequest } from '../storage/short-term-store.js'
+import { validateProducerStamp, type ProducerStamp } from '../producer-sequence.js'
+import type { EventDraft, ProducerAppend, ShortTermStore, TransitionRequest } from '../storage/short-term-store.js'
 import type {
   CleanupRule,
   CreateTaskInput,
@@ -73,6 +74,11 @@ export interface PreparedSubscription {
   readonly replayEmpty: boolean
   /** Streams the replay then live events to `handlers`, once; returns the unsubscribe function. */
   start(handlers: SubscriptionHandlers): () => void
+}
+
+export interface PublishOptions {
+  /** The request's stamp when it comes from an idempotent producer (SPEC §19). */
+  producer?: ProducerStamp
 }
 
 export interface GetEventsOptions {
@@ -241,28 +247,52 @@ export class TaskEngine {
     return event!
   }
 
-  /** Publishes a batch atomically: all events get consecutive indexes, or none is stored. */
-  async publishEvents(taskId: string, inputs: PublishEventInput[]): Promise<TaskEvent[]> {
+  /**
+   * Publishes a batch atomically: all events get consecutive indexes, or none is stored. With
+   * `producer`, the batch is a stamped request of an idempotent producer (SPEC §19): a retry
+   * answers the events as first stored and appends nothing (see `publishAsProducer`).
+   */
+  async publishEvents(taskId: string, inputs: PublishEventInput[], options: PublishOptions = {}): Promise<TaskEvent[]> {
+    if (options.producer) return (await this.publishAsProducer(taskId, inputs, options.producer)).events
+    const drafts = this.draftsOf(taskId, inputs)
+    const events = await this.appending(taskId, () => this.shortTerm.appendEvents(taskId, drafts))
+    await this.announce(taskId, events)
+    return events
+  }
+
+  /**
+   * `publishEvents` for a request stamped by an idempotent producer, saying whether it was a
+   * retry (nothing appended, nothing announced again).
+   * @throws TaskcastError `STALE_PRODUCER` (`details.currentEpoch`), `SEQUENCE_GAP`
+   * (`details.expectedSeq`), and what `publishEvents` throws
+   */
+  async publishAsProducer(taskId: string, inputs: PublishEventInput[], producer: ProducerStamp): Promise<ProducerAppend> {
+    const stamp = validateProducerStamp(producer)
+    const drafts = this.draftsOf(taskId, inputs)
+    const outcome = await this.appending(taskId, () => this.shortTerm.appendProducerEvents(taskId, drafts, stamp))
+    if (!outcome.retry) await this.announce(taskId, outcome.events)
+    return outcome
+  }
+
+  private draftsOf(taskId: string, inputs: PublishEventInput[]): EventDraft[] {
     if (!Array.isArray(inputs)) throw new TaskcastError('VALIDATION_ERROR', 'events must be an array')
     // An empty batch is refused rather than answered `[]`: that answer would hide a missing or
     // finished task, and a producer sending nothing has a bug worth hearing about.
     if (inputs.length === 0) throw new TaskcastError('VALIDATION_ERROR', 'a batch needs at least one event')
     const now = this.clock.now()
-    const drafts = inputs.map((input, i) =>
-      this.toDraft(taskId, validatePublishEventInput(input, inputs.length === 1 ? 'event' : `events[${i}]`), now),
-    )
-    let events: TaskEvent[]
+    return inputs.map((input, i) => this.toDraft(taskId, validatePublishEventInput(input, inputs.length === 1 ? 'event' : `events[${i}]`), now))
+  }
+
+  /** Runs an append, answering for an archived task that it is over rather than "not found". */
+  private async appending<T>(taskId: string, append: () => Promise<T>): Promise<T> {
     try {
-      events = await this.shortTerm.appendEvents(taskId, drafts)
+      return await append()
     } catch (error) {
-      // An archived task is over, which is a clearer answer than "not found".
       if (TaskcastError.isInstance(error) && error.code === 'TASK_NOT_FOUND' && (await this.longTerm?.getTask(taskId))) {
         throw new TaskcastError('TASK_NOT_RUNNING', `task ${taskId} is no longer running`)
       }
       throw error
     }
-    await this.announce(taskId, events)
-    return events
   }
 
   async getEvents(taskId: string, options: GetEventsOptions = {}): Promise<TaskEvent[]> {

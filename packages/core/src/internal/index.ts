@@ -24,3 +24,5 @@ export {
   isLevel,
 } from '../validation.js'
 export { isPlainObject } from '../json-value.js'
+export { validateProducerStamp, judgeProducerRequest, recordProducerRequest, staleProducer, sequenceGap } from '../producer-sequence.js'
+export type { ProducerState, ProducerVerdict } from '../producer-sequence.js'

@@ -3,10 +3,12 @@
 import { systemClock, type Clock, type TimerHandle } from '../clock.js'
 import { TaskcastError, taskNotFound } from '../errors.js'
 import { accumulate } from '../series.js'
+import { judgeProducerRequest, recordProducerRequest, type ProducerStamp, type ProducerState } from '../producer-sequence.js'
 import type {
   EventDraft,
   EventRange,
   OutboxEntry,
+  ProducerAppend,
   ShortTermStore,
   TransitionOutcome,
   TransitionRequest,
@@ -32,6 +34,8 @@ interface TaskRecord {
   events: TaskEvent[]
   nextIndex: number
   series: Map<string, SeriesState>
+  /** Idempotent producers by id (SPEC §19); they go with the task. */
+  producers?: Map<string, ProducerState>
   expiry?: TimerHandle
 }
 
@@ -102,10 +106,22 @@ export class MemoryShortTermStore implements ShortTermStore {
 
   async appendEvents(taskId: string, drafts: EventDraft[]): Promise<TaskEvent[]> {
     const record = this.requireRecord(taskId)
-    if (record.task.status !== 'running') {
-      throw new TaskcastError('TASK_NOT_RUNNING', `task ${taskId} is ${record.task.status}, not running`)
-    }
+    this.requireRunning(record)
     return drafts.map((draft) => this.appendOne(record, draft))
+  }
+
+  async appendProducerEvents(taskId: string, drafts: EventDraft[], stamp: ProducerStamp): Promise<ProducerAppend> {
+    const record = this.requireRecord(taskId)
+    const state = record.producers?.get(stamp.id)
+    const verdict = judgeProducerRequest(state, stamp, drafts.length)
+    if (verdict.kind === 'retry') {
+      const start = lowerBound(record.events, verdict.index)
+      return { events: record.events.slice(start, lowerBound(record.events, verdict.index + drafts.length)), retry: true }
+    }
+    this.requireRunning(record)
+    const events = drafts.map((draft) => this.appendOne(record, draft))
+    ;(record.producers ??= new Map()).set(stamp.id, recordProducerRequest(state, stamp, drafts.length, events[0]!.index))
+    return { events, retry: false }
   }
 
   async getEvents(taskId: string, range: EventRange = {}): Promise<TaskEvent[]> {
@@ -196,6 +212,12 @@ export class MemoryShortTermStore implements ShortTermStore {
   async close(): Promise<void> {
     for (const record of this.records.values()) {
       if (record.expiry !== undefined) this.clock.clearTimeout(record.expiry)
+    }
+  }
+
+  private requireRunning(record: TaskRecord): void {
+    if (record.task.status !== 'running') {
+      throw new TaskcastError('TASK_NOT_RUNNING', `task ${record.task.id} is ${record.task.status}, not running`)
     }
   }
 

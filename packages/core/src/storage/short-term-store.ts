@@ -1,5 +1,6 @@
 // Short-term store: the source of truth for live tasks and their ordered event logs.
 import type { Task, TaskEvent, TaskStatus } from '../types.js'
+import type { ProducerStamp } from '../producer-sequence.js'
 
 /** An event before the store gave it an index. */
 export type EventDraft = Omit<TaskEvent, 'index' | 'superseded'>
@@ -8,6 +9,14 @@ export type EventDraft = Omit<TaskEvent, 'index' | 'superseded'>
 export interface EventRange {
   fromIndex?: number
   toIndex?: number
+}
+
+/** What `appendProducerEvents` did. */
+export interface ProducerAppend {
+  /** The request's events as stored (a superseded series event as its placeholder). */
+  events: TaskEvent[]
+  /** The request was a retry: nothing was appended now. */
+  retry: boolean
 }
 
 export interface TransitionRequest {
@@ -61,6 +70,17 @@ export interface ShortTermStore {
    * @throws TaskcastError `TASK_NOT_FOUND`, `TASK_NOT_RUNNING`
    */
   appendEvents(taskId: string, drafts: EventDraft[]): Promise<TaskEvent[]>
+  /**
+   * `appendEvents` for a request stamped by an idempotent producer (SPEC §19): the stamp is
+   * checked against the producer's stored epoch and next seq, and both are updated, in the
+   * same atomic step as the append. The exact retry of one of the producer's last accepted
+   * requests (same epoch, first seq and count, within `PRODUCER_RETRY_WINDOW` seqs) appends
+   * nothing and answers the events that request stored (`retry: true`), even when the task
+   * no longer runs. Producer state goes with the task (deletion, expiry, a new incarnation).
+   * @throws TaskcastError `TASK_NOT_FOUND`, `TASK_NOT_RUNNING`, `STALE_PRODUCER`
+   * (`details.currentEpoch`), `SEQUENCE_GAP` (`details.expectedSeq`)
+   */
+  appendProducerEvents(taskId: string, drafts: EventDraft[], stamp: ProducerStamp): Promise<ProducerAppend>
   /**
    * Events in index order, placeholders included, limited to `range` when given.
    * Resolves `[]` for an unknown task.

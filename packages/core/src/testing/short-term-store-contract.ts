@@ -6,6 +6,7 @@ import type { TaskStatus } from '../types.js'
 import { STATUS_EVENT_TYPE } from '../types.js'
 import { makeDraft, makeTask, statusDraft } from './fixtures.js'
 import { describeLifecycleOverStore } from './short-term-store-lifecycle.js'
+import { describeProducersOverStore } from './short-term-store-producers.js'
 
 type OutboxMember = 'outboxAdd' | 'outboxTouch' | 'outboxList' | 'outboxClaim' | 'outboxRemove'
 
@@ -401,6 +402,7 @@ export function describeShortTermStoreContract(name: string, options: ShortTermS
     })
 
     describeLifecycleOverStore(() => store)
+    describeProducersOverStore(() => store)
 
     it('answers ping', async () => {
       await expect(store.ping()).resolves.toBeUndefined()

@@ -1,8 +1,10 @@
 // The Lua scripts, registered once per connection with ioredis `defineCommand`: ioredis
 // sends EVALSHA and falls back to EVAL when the server answers NOSCRIPT.
+import { PRODUCER_RETRY_WINDOW } from '@taskcast/core'
 import type { RedisClient } from '../connection.js'
 import { DRAFT_STRIDE } from '../event-codec.js'
 import appendEvents from './append-events-4.lua'
+import appendProducerEvents from './append-producer-events-4.lua'
 import createTask from './create-task-4.lua'
 import deleteEvents from './delete-events-4.lua'
 import deleteTask from './delete-task-4.lua'
@@ -27,6 +29,7 @@ export interface TaskcastScripts {
   taskcastCreateTask: ScriptCall<number>
   taskcastTransitionTask: ScriptCall<number | [number, ...string[]]>
   taskcastAppendEvents: ScriptCall<number>
+  taskcastAppendProducerEvents: ScriptCall<[number, number?, string[]?]>
   taskcastDeleteEvents: ScriptCall<number>
   taskcastDeleteTask: ScriptCall<number>
   taskcastExpireTask: ScriptCall<number>
@@ -50,6 +53,7 @@ export const SCRIPTS: Record<keyof TaskcastScripts, ScriptDefinition> = {
   taskcastCreateTask: { file: 'create-task-4.lua', includes: [applyTtl], source: createTask },
   taskcastTransitionTask: { file: 'transition-task-4.lua', includes: [applyTtl, appendEvent], source: transitionTask },
   taskcastAppendEvents: { file: 'append-events-4.lua', includes: [applyTtl, appendEvent], source: appendEvents },
+  taskcastAppendProducerEvents: { file: 'append-producer-events-4.lua', includes: [applyTtl, appendEvent], source: appendProducerEvents },
   taskcastDeleteEvents: { file: 'delete-events-4.lua', includes: [applyTtl], source: deleteEvents },
   taskcastDeleteTask: { file: 'delete-task-4.lua', includes: [], source: deleteTask },
   taskcastExpireTask: { file: 'expire-task-4.lua', includes: [applyTtl], source: expireTask },
@@ -64,7 +68,7 @@ export const SCRIPTS: Record<keyof TaskcastScripts, ScriptDefinition> = {
  * Constants the scripts share with the TypeScript side, defined there once and prepended
  * to every script as Lua locals (the headers name them; the files never repeat the values).
  */
-export const SCRIPT_CONSTANTS = `local DRAFT_STRIDE = ${DRAFT_STRIDE}`
+export const SCRIPT_CONSTANTS = `local DRAFT_STRIDE = ${DRAFT_STRIDE}\nlocal PRODUCER_RETRY_WINDOW = ${PRODUCER_RETRY_WINDOW}`
 
 /** The Lua a script is registered with: the constants, its includes, then its own file. */
 export function scriptLua(script: ScriptDefinition): string {

@@ -1,6 +1,6 @@
 // Event routes: publish one event or a batch, and read filtered history (SPEC §7).
 import { TaskcastError, type PublishEventInput } from '@taskcast/core'
-import { parseSubscribeQuery } from '@taskcast/core/wire'
+import { parseSubscribeQuery, producerStampFromHeaders } from '@taskcast/core/wire'
 import { requireScope } from '../auth/index.js'
 import { jsonBody, limitBody } from '../middleware/json-body.js'
 import { taskRoute, type RouteContext, type TaskcastHono } from '../route-context.js'
@@ -20,6 +20,13 @@ export function registerEventRoutes(app: TaskcastHono, ctx: RouteContext): void 
       throw new TaskcastError('PAYLOAD_TOO_LARGE', `a batch holds at most ${maxBatchSize} events (got ${body.length})`)
     }
     // The engine validates every item (and stores nothing when one is invalid).
+    const stamp = producerStampFromHeaders((name) => c.req.header(name))
+    if (stamp) {
+      // An idempotent producer's request (SPEC §19): a retry is answered 200 with what it stored.
+      const inputs = (Array.isArray(body) ? body : [body]) as PublishEventInput[]
+      const { events, retry } = await engine.publishAsProducer(taskId, inputs, stamp)
+      return c.json(Array.isArray(body) ? events : events[0], retry ? 200 : 201)
+    }
     if (Array.isArray(body)) return c.json(await engine.publishEvents(taskId, body as PublishEventInput[]), 201)
     return c.json(await engine.publishEvent(taskId, body as PublishEventInput), 201)
   })
