@@ -1,5 +1,5 @@
-// Turns scenario results into rows (ours, reference, ratio, Redis), checks the targets, and
-// prints a table and JSON lines.
+// Turns scenario results into rows (ours, reference, ratio, and Redis and SQLite beside memory),
+// checks the targets, and prints a table and JSON lines.
 
 /** Targets of the performance issue; each reads one row. */
 export const TARGETS = [
@@ -8,6 +8,8 @@ export const TARGETS = [
   { scenario: 'fanout-1000', metric: 'achieved_rate', text: '≥ 85% of ref', needs: 'ratio', met: (r) => r.ratio >= 0.85 },
   { scenario: 'fanout-1000', metric: 'publish_p99_ms', text: '≤ 20 ms', met: (r) => r.ours <= 20 },
   { scenario: 'publish-batch', metric: 'events_per_s', text: '≥ 50% of ref', needs: 'ratio', met: (r) => r.ratio >= 0.5 },
+  { scenario: 'producer', metric: 'producer_vs_batch', text: '≥ 80% of plain batches', met: (r) => r.ours >= 0.8 },
+  { scenario: 'producer', metric: 'producer_cpu_vs_batch', text: '≤ 1.2× plain batches', met: (r) => r.ours <= 1.2 },
   { scenario: 'replay-keep-all', metric: 'replay_ms', text: '≤ 2× ref', needs: 'ratio', met: (r) => r.ratio <= 2 },
   { scenario: 'replay-accumulate', metric: 'frames', text: 'one snapshot (3 frames)', met: (r) => r.ours === 3 },
   { scenario: 'idle-connections', metric: 'rss_kib_per_connection', text: '≤ 10 KiB', met: (r) => r.ours <= 10 },
@@ -15,6 +17,16 @@ export const TARGETS = [
   { scenario: 'fanout-1000', metric: 'cpu_us_per_delivery', needs: 'redisRatio', text: 'Redis ≤ 1.5× memory', met: (r) => r.redisRatio <= 1.5 },
   { scenario: 'late-joiners', metric: 'rss_growth_mib', text: '< 200 MiB', met: (r) => r.ours < 200 },
   { scenario: 'late-joiners', metric: 'rss_growth_mib', needs: 'redis', text: 'Redis < 200 MiB', met: (r) => r.redis < 200 },
+  { scenario: 'publish-single', metric: 'publishes_per_s', needs: 'sqliteRatio', text: 'SQLite ≥ 50% of memory', met: (r) => r.sqliteRatio >= 0.5 },
+  { scenario: 'replay-keep-all', metric: 'replay_ms', needs: 'sqliteRatio', text: 'SQLite ≤ 2× memory', met: (r) => r.sqliteRatio <= 2 },
+  // Broadcast stays in memory: fan-out is the same work as in memory mode.
+  { scenario: 'fanout-1000', metric: 'cpu_us_per_delivery', needs: 'sqliteRatio', text: 'SQLite ≤ 1.15× memory', met: (r) => r.sqliteRatio <= 1.15 },
+]
+
+/** The modes shown beside memory mode, each as a value and its ratio to memory. */
+const MODES = [
+  { key: 'redis', label: 'Redis' },
+  { key: 'sqlite', label: 'SQLite' },
 ]
 
 /**
@@ -23,11 +35,10 @@ export const TARGETS = [
 export function buildRows(results) {
   const rows = []
   for (const [scenario, byServer] of results) {
-    const listed = [byServer.taskcast, byServer.reference, byServer.redis].find((r) => r?.metrics.length)
+    const listed = [byServer.taskcast, byServer.reference, ...MODES.map((mode) => byServer[mode.key])].find((r) => r?.metrics.length)
     for (const { key, label, unit, better } of listed?.metrics ?? []) {
       const metric = { key, label, unit, better, value: byServer.taskcast?.metrics.find((m) => m.key === key)?.value }
       const reference = byServer.reference?.metrics.find((m) => m.key === metric.key)?.value
-      const redis = byServer.redis?.metrics.find((m) => m.key === metric.key)?.value
       const row = {
         scenario,
         metric: metric.key,
@@ -38,9 +49,11 @@ export function buildRows(results) {
         reference,
         ratio: reference && metric.value !== undefined ? metric.value / reference : undefined,
       }
-      if (redis !== undefined) {
-        row.redis = redis
-        row.redisRatio = metric.value === undefined ? undefined : redis / metric.value
+      for (const { key: mode } of MODES) {
+        const value = byServer[mode]?.metrics.find((m) => m.key === metric.key)?.value
+        if (value === undefined) continue
+        row[mode] = value
+        row[`${mode}Ratio`] = metric.value === undefined ? undefined : value / metric.value
       }
       row.targets = []
       for (const target of TARGETS) {
@@ -63,15 +76,18 @@ function format(value) {
   return value.toFixed(2)
 }
 
-export function table(rows, { redis }) {
-  const header = ['scenario', 'figure', 'ours', 'reference', 'ours/ref', ...(redis ? ['ours (Redis)', 'Redis/memory'] : []), 'target']
+/** @param shown which modes ran: `{ redis, sqlite }` */
+export function table(rows, shown) {
+  const modes = MODES.filter((mode) => shown[mode.key])
+  const header = ['scenario', 'figure', 'ours', 'reference', 'ours/ref', ...modes.flatMap(({ label }) => [`ours (${label})`, `${label}/memory`]), 'target']
+  const ratio = (value) => (value === undefined ? '–' : `${value.toFixed(2)}×`)
   const lines = rows.map((row) => [
     row.scenario,
     `${row.label}${row.unit ? ` (${row.unit})` : ''}`,
     format(row.ours),
     format(row.reference),
-    row.ratio === undefined ? '–' : `${row.ratio.toFixed(2)}×`,
-    ...(redis ? [format(row.redis), row.redisRatio === undefined ? '–' : `${row.redisRatio.toFixed(2)}×`] : []),
+    ratio(row.ratio),
+    ...modes.flatMap(({ key }) => [format(row[key]), ratio(row[`${key}Ratio`])]),
     row.targets.map((t) => `${t.met ? 'met' : 'MISSED'}: ${t.text}`).join('; '),
   ])
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)))

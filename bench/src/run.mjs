@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 // The benchmark driver: for each scenario, starts a fresh standalone Taskcast server and a fresh
-// bare node:http reference (and, with --redis, Taskcast on Redis), drives each over loopback HTTP
+// bare node:http reference (and, with --redis, Taskcast on Redis; with --sqlite, on a SQLite file), drives each over loopback HTTP
 // with the same load generator, and prints ours vs reference. Exits 1 when any run breaks
 // delivery integrity (lost, duplicated, out-of-order, unexpected frames, missing done) or fails.
 //
-//   node bench/src/run.mjs [--smoke] [--redis] [--json] [--only a,b] [--servers taskcast,reference,redis] [--out results.json]
+//   node bench/src/run.mjs [--smoke] [--redis] [--sqlite] [--json] [--only a,b] [--servers taskcast,reference,redis,sqlite] [--out results.json]
 import { writeFileSync } from 'node:fs'
 import { closeAgents } from './http-client.mjs'
 import { deleteKeysWithPrefix } from './redis-cleanup.mjs'
@@ -13,6 +13,7 @@ import { fanout } from './scenarios/fanout.mjs'
 import { idleConnections } from './scenarios/idle.mjs'
 import { lifecycle } from './scenarios/lifecycle.mjs'
 import { publishBatch, publishSingle } from './scenarios/publish.mjs'
+import { producerVsBatch } from './scenarios/producer.mjs'
 import { lateJoiners } from './scenarios/late-joiners.mjs'
 import { replayAccumulate, replayKeepAll } from './scenarios/replay.mjs'
 import { startServer } from './servers.mjs'
@@ -21,6 +22,7 @@ const SCENARIOS = [
   { name: 'lifecycle', run: lifecycle },
   { name: 'publish-single', run: publishSingle },
   { name: 'publish-batch', run: publishBatch },
+  { name: 'producer', run: producerVsBatch },
   { name: 'fanout-100', run: fanout(100, 500, 2500) },
   { name: 'fanout-1000', run: fanout(1000, 50, 500) },
   { name: 'replay-keep-all', run: replayKeepAll },
@@ -31,17 +33,18 @@ const SCENARIOS = [
 ]
 
 function parseArgs(argv) {
-  const args = { smoke: false, redis: false, json: false, only: undefined, out: undefined, servers: undefined }
+  const args = { smoke: false, redis: false, sqlite: false, json: false, only: undefined, out: undefined, servers: undefined }
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]
     if (arg === '--smoke') args.smoke = true
     else if (arg === '--redis') args.redis = true
+    else if (arg === '--sqlite') args.sqlite = true
     else if (arg === '--json') args.json = true
     else if (arg === '--only') args.only = argv[++i]?.split(',')
     else if (arg === '--out') args.out = argv[++i]
     else if (arg === '--servers') args.servers = argv[++i]?.split(',')
     else {
-      process.stderr.write(`unknown argument ${arg}\nusage: run.mjs [--smoke] [--redis] [--json] [--only a,b] [--servers taskcast,reference,redis] [--out file]\n`)
+      process.stderr.write(`unknown argument ${arg}\nusage: run.mjs [--smoke] [--redis] [--sqlite] [--json] [--only a,b] [--servers taskcast,reference,redis,sqlite] [--out file]\n`)
       process.exit(2)
     }
   }
@@ -63,11 +66,12 @@ const watchdog = setTimeout(() => {
 watchdog.unref()
 
 async function runOn(kind, scenario) {
-  const name = kind === 'redis' ? 'taskcast (redis)' : kind
+  const name = kind === 'redis' || kind === 'sqlite' ? `taskcast (${kind})` : kind
   const server = await startServer({
     name,
     kind: kind === 'reference' ? 'reference' : 'taskcast',
     redisUrl: kind === 'redis' ? redisUrl : undefined,
+    sqlite: kind === 'sqlite',
   })
   live.add(server)
   try {
@@ -103,7 +107,7 @@ const integrityByRun = []
 for (const scenario of selected) {
   log(`${scenario.name}${args.smoke ? ' (smoke)' : ''}`)
   const byServer = {}
-  const kinds = args.servers ?? ['taskcast', 'reference', ...(args.redis ? ['redis'] : [])]
+  const kinds = args.servers ?? ['taskcast', 'reference', ...(args.redis ? ['redis'] : []), ...(args.sqlite ? ['sqlite'] : [])]
   const repeat = args.smoke ? 1 : (scenario.repeat ?? 1)
   for (const kind of kinds) {
     const runs = []
@@ -118,11 +122,13 @@ for (const scenario of selected) {
 }
 
 const rows = buildRows(results)
+/** The kinds of server that ran, from the flags or `--servers`. */
+const ran = new Set(integrityByRun.map((entry) => entry.server))
 const integrityOk = integrityByRun.every((entry) => entry.ok)
 const targets = rows.flatMap((row) => row.targets)
-const summary = { integrityOk, targetsMet: targets.filter((t) => t.met).length, targets: targets.length, smoke: args.smoke, redis: args.redis }
+const summary = { integrityOk, targetsMet: targets.filter((t) => t.met).length, targets: targets.length, smoke: args.smoke, redis: ran.has('redis'), sqlite: ran.has('sqlite') }
 if (!args.json) {
-  process.stdout.write(`\n${table(rows, { redis: args.redis })}\n\n`)
+  process.stdout.write(`\n${table(rows, { redis: ran.has('redis'), sqlite: ran.has('sqlite') })}\n\n`)
   for (const entry of integrityByRun.filter((e) => !e.ok)) process.stdout.write(`INTEGRITY BROKEN: ${JSON.stringify(entry)}\n`)
   process.stdout.write(`targets met: ${summary.targetsMet}/${summary.targets}; integrity ${integrityOk ? 'ok' : 'BROKEN'}\n\n`)
 }

@@ -1,5 +1,5 @@
 // Starts the servers under test as child processes on free loopback ports: the real standalone
-// Taskcast (packages/cli/dist/bin.js) and the bare reference. Each runs with --expose-gc and the
+// Taskcast (packages/cli/dist/bin.js; in memory, on Redis, or on a SQLite file) and the bare reference. Each runs with --expose-gc and the
 // bench-only GC preload, and stops with SIGTERM.
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
@@ -40,16 +40,18 @@ function freePort() {
  */
 
 /**
- * @param {{ name: string, kind: 'taskcast' | 'reference', redisUrl?: string }} options
+ * @param {{ name: string, kind: 'taskcast' | 'reference', redisUrl?: string, sqlite?: boolean }} options
  * @returns {Promise<Server>}
  */
-export async function startServer({ name, kind, redisUrl }) {
+export async function startServer({ name, kind, redisUrl, sqlite = false }) {
   const port = await freePort()
   const cwd = mkdtempSync(join(tmpdir(), 'taskcast-bench-'))
   /** @type {NodeJS.ProcessEnv} */
   const env = { ...process.env, TASKCAST_LOG_LEVEL: 'warn' }
   delete env.TASKCAST_REDIS_URL
   delete env.TASKCAST_POSTGRES_URL
+  delete env.TASKCAST_STORAGE
+  delete env.TASKCAST_SQLITE_PATH
   let args
   let keyPrefix
   if (kind === 'taskcast') {
@@ -65,6 +67,8 @@ export async function startServer({ name, kind, redisUrl }) {
       writeFileSync(join(cwd, 'taskcast.config.json'), JSON.stringify(config))
       args.push('--config', join(cwd, 'taskcast.config.json'))
     }
+    // A fresh database file in the run's own directory (removed with it); broadcast stays in memory.
+    if (sqlite) args.push('--storage', 'sqlite', '--db', join(cwd, 'taskcast.db'))
   } else {
     args = [join(here, 'reference-server.mjs'), String(port)]
   }

@@ -36,7 +36,11 @@ const SPEC: Record<string, Expected> = {
     dependencies: ['ulid'],
     optionalPeers: { vitest: 'the store contract suite of @taskcast/core/testing' },
   },
-  '@taskcast/server': { dependencies: ['@taskcast/core', 'jose'], peers: ['hono'] },
+  '@taskcast/server': {
+    dependencies: ['@taskcast/core', 'jose'],
+    peers: ['hono'],
+    beyondSpec: { 'prom-client': 'GET /metrics, in the Prometheus format SPEC §21 has prom-client write' },
+  },
   '@taskcast/redis': { dependencies: ['@taskcast/core', 'ioredis'] },
   // @types/pg: pg's types appear in the package's public .d.ts.
   '@taskcast/postgres': { dependencies: ['@taskcast/core', 'pg', '@types/pg'] },
@@ -63,7 +67,6 @@ const SPEC: Record<string, Expected> = {
       '@sentry/node': "@taskcast/sentry's peer: the composition root supplies it",
       jiti: 'loads taskcast.config.ts on Node 20, which cannot run TypeScript',
     },
-    pending: ['@taskcast/sqlite'],
   },
 }
 

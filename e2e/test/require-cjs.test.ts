@@ -21,6 +21,7 @@ const KNOWN_EXPORTS: Record<string, string> = {
   '@taskcast/server': 'createTaskcastApp',
   '@taskcast/redis': 'RedisShortTermStore',
   '@taskcast/postgres': 'PostgresLongTermStore',
+  '@taskcast/sqlite': 'SqliteShortTermStore',
   '@taskcast/sentry': 'createSentryHooks',
   '@taskcast/client': 'TaskcastClient',
   '@taskcast/server-sdk': 'TaskcastServerClient',

@@ -20,7 +20,15 @@ export interface TaskcastConfig {
   }
 }
 
+/** One process on a SQLite file (SPEC §20): broadcast in memory. */
+export interface SqliteTaskcastConfig {
+  logLevel?: TaskcastConfig['logLevel']
+  adapters: { shortTerm: { provider: 'sqlite'; path: string }; longTerm?: { provider: 'sqlite'; path: string } }
+}
+
 export interface StartOptions {
+  /** More command-line arguments, after the usual ones (a later `--port` wins over `--port 0`). */
+  args?: string[]
   /**
    * Lets the test force a full GC in the process and read its memory afterwards (`memory()`),
    * through the benchmark's preload: what the process holds, not what it has yet to collect.
@@ -86,16 +94,16 @@ export class TaskcastServer {
   }
 
   /**
-   * Starts `taskcast --port 0 --host 127.0.0.1 -c <config.json>` and resolves once it listens.
+   * Starts `taskcast --port 0 --host 127.0.0.1 -c <config.json> [args]` and resolves once it listens.
    * `name` only labels its output in failure messages.
    */
-  static async start(name: string, config: TaskcastConfig, options: StartOptions = {}): Promise<TaskcastServer> {
+  static async start(name: string, config: TaskcastConfig | SqliteTaskcastConfig, options: StartOptions = {}): Promise<TaskcastServer> {
     const dir = await mkdtemp(join(tmpdir(), 'taskcast-e2e-'))
     tempDirs.push(dir)
     const file = join(dir, 'taskcast.config.json')
     await writeFile(file, JSON.stringify({ logLevel: 'info', ...config }, null, 2))
     const nodeArgs = options.measureMemory ? ['--expose-gc', '--import', GC_PRELOAD] : []
-    const child = spawn(process.execPath, [...nodeArgs, BIN, '--port', '0', '--host', '127.0.0.1', '-c', file], {
+    const child = spawn(process.execPath, [...nodeArgs, BIN, '--port', '0', '--host', '127.0.0.1', '-c', file, ...(options.args ?? [])], {
       cwd: dir,
       env: cleanEnv(),
       stdio: ['ignore', 'pipe', 'pipe', ...(options.measureMemory ? (['ipc'] as const) : [])],

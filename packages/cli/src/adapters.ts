@@ -30,12 +30,13 @@ export interface Adapters {
 }
 
 /**
- * `memory`, `redis(redis://127.0.0.1:6379)`, `redis-cluster(redis://10.0.0.1:7000,redis://10.0.0.2:7000)`,
+ * `memory`, `sqlite(taskcast.db)`, `redis(redis://127.0.0.1:6379)`, `redis-cluster(redis://10.0.0.1:7000,redis://10.0.0.2:7000)`,
  * `none`… — for the startup banner (passwords masked).
  */
 export function describeAdapters(config: AdapterConfig): { broadcast: string; shortTerm: string; longTerm: string } {
-  const describe = (adapter: { provider: string; url?: string; cluster?: string[] }) => {
+  const describe = (adapter: { provider: string; url?: string; cluster?: string[]; path?: string }) => {
     if (adapter.cluster !== undefined) return `${adapter.provider}-cluster(${adapter.cluster.map(redactUrl).join(',')})`
+    if (adapter.path !== undefined) return `${adapter.provider}(${adapter.path})`
     return adapter.url === undefined ? adapter.provider : `${adapter.provider}(${redactUrl(adapter.url)})`
   }
   return {
@@ -80,7 +81,8 @@ type Closable = { close(): Promise<void> }
 
 /**
  * Opens the adapters and checks that each one answers (Redis: a PING and the pub/sub
- * connection; PostgreSQL: the migrations when `autoMigrate`, else a `SELECT 1`).
+ * connection; PostgreSQL: the migrations when `autoMigrate`, else a `SELECT 1`; SQLite: the
+ * file is opened, checked and migrated as the store is built).
  *
  * Every adapter is built before any is waited for: each checks its own options when it is
  * constructed (`keyPrefix`, `schema`, `tablePrefix`…), so a bad option fails the start at once,
@@ -127,6 +129,14 @@ function construct<T>(at: string, create: () => T): T {
 
 async function buildShortTerm(config: AdapterConfig['shortTerm'], opened: Closable[]): Promise<Built<ShortTermStore>> {
   if (config.provider === 'memory') return { adapter: new MemoryShortTermStore() }
+  if (config.provider === 'sqlite') {
+    const { SqliteShortTermStore } = await import('@taskcast/sqlite')
+    const { provider: _, ...options } = config
+    // Opened, checked and migrated by the constructor: a file it cannot use fails here, untouched.
+    const store = construct('adapters.shortTerm', () => new SqliteShortTermStore(options))
+    opened.push(store)
+    return { adapter: store }
+  }
   const { RedisShortTermStore } = await import('@taskcast/redis')
   const { provider: _, ...options } = config
   const store = construct('adapters.shortTerm', () => new RedisShortTermStore(options))
@@ -171,6 +181,12 @@ async function buildLongTerm(
 ): Promise<Built<LongTermStore | undefined>> {
   if (config.provider === 'none') return { adapter: undefined }
   if (config.provider === 'memory') return { adapter: new MemoryLongTermStore() }
+  if (config.provider === 'sqlite') {
+    const { SqliteLongTermStore } = await import('@taskcast/sqlite')
+    const store = construct('adapters.longTerm', () => new SqliteLongTermStore({ path: config.path }))
+    opened.push(store)
+    return { adapter: store }
+  }
   const { PostgresLongTermStore } = await import('@taskcast/postgres')
   const { provider: _, autoMigrate, ...options } = config
   const store = construct(

@@ -4,7 +4,8 @@
 import { TaskcastError } from '@taskcast/core'
 import { Command, Option } from 'commander'
 import { ENV_VARIABLES } from './config/env-config.js'
-import { DEFAULT_HOST, DEFAULT_PORT } from './config/resolve-config.js'
+import { SHORT_TERM_PROVIDERS } from './config/config-schema.js'
+import { DEFAULT_HOST, DEFAULT_PORT, DEFAULT_SQLITE_PATH } from './config/resolve-config.js'
 import { errorText } from './error-text.js'
 import { LOG_FORMATS, LOG_LEVELS } from './logger.js'
 import { VERSION } from './version.js'
@@ -43,6 +44,8 @@ function withStartOptions(command: Command): Command {
     .option('-p, --port <port>', `port to listen on (default: ${DEFAULT_PORT})`)
     .option('--host <host>', `address to listen on (default: ${DEFAULT_HOST}; 0.0.0.0 for every interface)`)
     .option('-c, --config <file>', `config file (default: the first of taskcast.config.{ts,js,mjs,yaml,yml,json} in the working directory)`)
+    .addOption(new Option('--storage <kind>', 'where tasks live (default: memory; sqlite keeps them in a file across restarts)').choices(SHORT_TERM_PROVIDERS))
+    .option('--db <file>', `SQLite database file, for --storage sqlite (default: ${DEFAULT_SQLITE_PATH})`)
     .addOption(new Option('--log-level <level>', 'log level (default: info)').choices(LOG_LEVELS))
     .addOption(new Option('--log-format <format>', 'log format (default: text)').choices(LOG_FORMATS))
 }
@@ -95,6 +98,7 @@ program.addHelpText(
     '',
     'Examples:',
     '  taskcast                                      in memory, no auth, on 127.0.0.1:3721',
+    '  taskcast --storage sqlite                     tasks kept in ./taskcast.db across restarts',
     '  taskcast -p 8080 -c taskcast.config.yaml',
     '  TASKCAST_JWT_SECRET=… taskcast --host 0.0.0.0',
     '  TASKCAST_REDIS_URL=redis://127.0.0.1:6379 taskcast',

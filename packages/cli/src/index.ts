@@ -18,6 +18,7 @@ export type {
   BroadcastAdapterConfig,
   ShortTermAdapterConfig,
   LongTermAdapterConfig,
+  MetricsConfig,
   SentryConfig,
   WebhookSectionConfig,
   WebhookEndpointConfig,

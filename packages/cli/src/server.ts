@@ -85,6 +85,7 @@ export async function startServer(config: TaskcastConfig | ResolvedConfig, optio
       ...(resolved.limits && { limits: resolved.limits }),
       ...(resolved.sse && { sse: resolved.sse }),
       ...(resolved.cors && { cors: resolved.cors }),
+      metrics: resolved.metrics,
       hooks: loggingHooks(logger),
     })
     http = createAdaptorServer({ fetch: withRequestLog(app, logger) }) as Server

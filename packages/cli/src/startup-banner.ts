@@ -6,11 +6,8 @@ import { isLoopback, isWildcard } from './listen-address.js'
 import type { Logger } from './logger.js'
 import { VERSION } from './version.js'
 
-/**
- * How to keep tasks across restarts, as the in-memory note puts it. Kept in one place because it
- * changes once the CLI has embedded persistent storage (`--storage sqlite`).
- */
-export const KEEP_TASKS_HINT = 'set TASKCAST_REDIS_URL or configure adapters.shortTerm (Redis)'
+/** How to keep tasks across restarts, as the in-memory note puts it: a SQLite file, no service needed. */
+export const KEEP_TASKS_HINT = 'start with --storage sqlite (kept in taskcast.db, or --db <file>)'
 
 export interface StartupFacts {
   config: ResolvedConfig

@@ -50,6 +50,7 @@ describe.runIf(enabled)('the packed CLI', () => {
       'taskcast-redis',
       'taskcast-sentry',
       'taskcast-server',
+      'taskcast-sqlite',
     ])
 
     await writeFile(join(app, 'package.json'), JSON.stringify({ name: 'taskcast-pack-test', private: true }))

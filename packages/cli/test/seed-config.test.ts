@@ -43,6 +43,7 @@ describe('the README config example', () => {
           { trigger: { afterMs: 604800000 }, target: 'all' },
         ],
       },
+      metrics: { enabled: true },
       configFile: 'taskcast.config.yaml',
       warnings: [],
     })

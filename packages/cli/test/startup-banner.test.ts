@@ -58,7 +58,7 @@ describe('logStartup', () => {
 
   it('memory short-term over PostgreSQL: unfinished tasks are what a restart loses', async () => {
     expect((await startupLines({ adapters: { longTerm: POSTGRES } }, '127.0.0.1'))[1]).toBe(
-      'INFO  unfinished tasks are kept in memory and cannot continue after a restart (PostgreSQL keeps what they wrote): to keep them, set TASKCAST_REDIS_URL or configure adapters.shortTerm (Redis)',
+      'INFO  unfinished tasks are kept in memory and cannot continue after a restart (PostgreSQL keeps what they wrote): to keep them, start with --storage sqlite (kept in taskcast.db, or --db <file>)',
     )
   })
 })

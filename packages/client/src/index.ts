@@ -1,6 +1,7 @@
 // @taskcast/client — subscribe to Taskcast task streams from browsers, Node 18+, Bun and Deno.
 export { TaskcastClient } from './taskcast-client.js'
 export type { TaskcastClientOptions } from './taskcast-client.js'
+export type { TaskActionOptions } from './task-action.js'
 export type { SubscribeOptions, TaskSubscription, TaskEnvelope, ReconnectOptions, DoneReason } from '@taskcast/core/wire'
 export { TaskStreamObserver, idleTaskStreamState } from './task-stream-observer.js'
 export type { TaskStreamState, TaskStreamObserverOptions } from './task-stream-observer.js'
@@ -21,4 +22,6 @@ export type {
   TaskStatus,
   TerminalStatus,
   StatusEventData,
+  Task,
+  BlockedRequest,
 } from '@taskcast/core'

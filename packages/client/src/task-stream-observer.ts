@@ -3,18 +3,22 @@
 // runs while someone listens, and picks up after its last event when listened to again.
 //
 // Every cost is per event, never per stream length: events go to an append-only log (a
-// snapshot copies it out only when its `events` are read), and the text of each series asked
-// for through `getText` is folded one event at a time, as events arrive.
+// snapshot copies it out only when its `events` are read), the text of each series asked for
+// through `getText` is folded one event at a time, as events arrive, and so are the status and
+// the pending question.
 import type {
+  BlockedRequest,
   SeriesFormat,
+  StatusEventData,
   SubscribeFilter,
   TaskcastError,
   TaskStatus,
   TerminalStatus,
 } from '@taskcast/core'
-import { toSubscribeSearchParams } from '@taskcast/core/wire'
+import { statusOnlyFilter, toSubscribeSearchParams } from '@taskcast/core/wire'
 import { appendSeriesText, type AccumulateTextOptions } from './accumulate-text.js'
-import type { TaskEnvelope, TaskSubscription } from '@taskcast/core/wire'
+import type { TaskEnvelope } from '@taskcast/core/wire'
+import { ResumableStream } from './resumable-stream.js'
 import type { TaskcastClient } from './taskcast-client.js'
 
 export interface TaskStreamState<TData = unknown> {
@@ -29,6 +33,8 @@ export interface TaskStreamState<TData = unknown> {
   error: TaskcastError | undefined
   /** The latest status seen in a `taskcast:status` event or the done frame; unknown before. */
   status: TaskStatus | undefined
+  /** While the task is `blocked`: the question it waits on (its status event's `request`). */
+  request: BlockedRequest | undefined
 }
 
 export interface TaskStreamObserverOptions {
@@ -49,6 +55,12 @@ interface Draft<TData> {
   patch: Partial<Fields>
 }
 
+/** The stream the options ask for, and the status-only one beside it when that one lacks statuses. */
+interface ObserverStreams<TData> {
+  main: ResumableStream<TData>
+  statuses: ResumableStream<StatusEventData> | undefined
+}
+
 /** The running text of one series, folded one event at a time. */
 interface TextFold {
   readonly seriesId: string
@@ -63,6 +75,7 @@ export const idleTaskStreamState: TaskStreamState<never> = Object.freeze({
   doneReason: undefined,
   error: undefined,
   status: undefined,
+  request: undefined,
 })
 
 const idleFields: Fields = {
@@ -70,6 +83,7 @@ const idleFields: Fields = {
   doneReason: undefined,
   error: undefined,
   status: undefined,
+  request: undefined,
 }
 
 /** The first `length` events of a log that only ever grows, as an array built on demand. */
@@ -109,13 +123,11 @@ export class TaskStreamObserver<TData = unknown> {
   private key: string | undefined
   /** Bumped whenever the stream is replaced: callbacks of an older one are ignored. */
   private generation = 0
-  private subscription: TaskSubscription | undefined
+  private streams: ObserverStreams<TData> | undefined
   /** Every event of the current stream that listeners have been told about, in order. */
   private log: TaskEnvelope<TData>[] = []
   private prefix: LogPrefix<TData> = { log: this.log, length: 0 }
   private readonly folds = new Map<string, TextFold>()
-  private lastEventId: string | undefined
-  private finished = false
   private stopTimer: ReturnType<typeof setTimeout> | undefined
   // Folded into one new state per microtask, so a replay of thousands of events arriving in
   // one chunk renders once, not thousands of times.
@@ -148,8 +160,7 @@ export class TaskStreamObserver<TData = unknown> {
     this.log = []
     this.prefix = { log: this.log, length: 0 }
     this.folds.clear()
-    this.lastEventId = undefined
-    this.finished = false
+    this.streams = undefined
     this.draft = undefined
     const changed = this.state !== idleTaskStreamState
     this.state = idleTaskStreamState
@@ -204,41 +215,53 @@ export class TaskStreamObserver<TData = unknown> {
   }
 
   private start(): void {
-    if (this.subscription || this.finished || this.key === undefined || this.taskId == null) return
+    if (this.key === undefined || this.taskId == null) return
+    this.streams ??= this.openStreams()
+    this.streams.main.start(this.client, this.taskId)
+    this.streams.statuses?.start(this.client, this.taskId)
+  }
+
+  /**
+   * The streams of the current options. `status` and `request` come from status events: when the
+   * filter leaves them out (`includeStatus: false`), a second, status-only stream brings them.
+   * The done frame ends both: the task's status is then final, and nothing is pending.
+   */
+  private openStreams(): ObserverStreams<TData> {
     const generation = this.generation
     const current = (): boolean => generation === this.generation
-    const { filter: ownFilter, seriesFormat } = this.options
-    const filter = this.lastEventId === undefined ? ownFilter : { ...ownFilter, since: { id: this.lastEventId } }
-    this.subscription = this.client.subscribe<TData>(this.taskId, {
-      ...(filter !== undefined && { filter }),
-      ...(seriesFormat !== undefined && { seriesFormat }),
-      onEvent: (envelope) => {
-        if (!current()) return
-        this.lastEventId = envelope.eventId
-        this.change((draft) => draft.events.push(envelope))
-      },
-      onStatus: (status) => current() && this.change((draft) => (draft.patch.status = status)),
+    const { filter, seriesFormat } = this.options
+    const apart = filter?.includeStatus === false
+    const onError = (error: TaskcastError): void => {
+      if (!current()) return
+      this.streams?.main.close()
+      this.streams?.statuses?.close()
+      this.change((draft) => (draft.patch.error = error))
+    }
+    const onStatus = (status: TaskStatus, envelope: TaskEnvelope<StatusEventData>): void => {
+      if (!current()) return
+      // A question lasts until the next status event: the blocked one carries it, the next clears it.
+      const request = status === 'blocked' ? envelope.data.request : undefined
+      this.change((draft) => Object.assign(draft.patch, { status, request }))
+    }
+    const main = new ResumableStream<TData>(filter, seriesFormat, {
+      onEvent: (envelope) => current() && this.change((draft) => draft.events.push(envelope)),
+      ...(!apart && { onStatus }),
       onDone: (reason) => {
         if (!current()) return
-        this.finish()
-        this.change((draft) => Object.assign(draft.patch, { isDone: true, doneReason: reason, status: reason }))
+        this.streams?.statuses?.close()
+        this.change((draft) =>
+          Object.assign(draft.patch, { isDone: true, doneReason: reason, status: reason, request: undefined }),
+        )
       },
-      onError: (error) => {
-        if (!current()) return
-        this.finish()
-        this.change((draft) => (draft.patch.error = error))
-      },
+      onError,
     })
+    const statuses = apart ? new ResumableStream<StatusEventData>(statusOnlyFilter(), undefined, { onStatus, onError }) : undefined
+    return { main, statuses }
   }
 
   private stop(): void {
-    this.subscription?.unsubscribe()
-    this.subscription = undefined
-  }
-
-  private finish(): void {
-    this.finished = true
-    this.subscription = undefined
+    this.streams?.main.stop()
+    this.streams?.statuses?.stop()
   }
 
   private change(edit: (draft: Draft<TData>) => void): void {

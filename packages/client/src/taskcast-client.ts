@@ -1,4 +1,6 @@
-// The browser (and any fetch runtime) client: one object per server, one subscription per call.
+// The browser (and any fetch runtime) client: one object per server, one subscription per call,
+// and the two things a page does to a task, answer it and stop it.
+import type { Task } from '@taskcast/core'
 import {
   DEFAULT_RECONNECT,
   openSubscription,
@@ -8,6 +10,7 @@ import {
   type TaskSubscription,
   type TokenSource,
 } from '@taskcast/core/wire'
+import { postTaskAction, type TaskActionOptions } from './task-action.js'
 
 export interface TaskcastClientOptions {
   /** The server's URL, or where an app mounts its router, e.g. `http://localhost:3721`. */
@@ -56,5 +59,27 @@ export class TaskcastClient {
    */
   subscribe<TData = unknown>(taskId: string, options: SubscribeOptions<TData>): TaskSubscription {
     return openSubscription(this.settings, taskId, options)
+  }
+
+  /**
+   * Answers a blocked task (`POST /tasks/:id/resolve`): it moves to `running`, with `data` (any
+   * JSON value) as its `resolution`. Needs the `task:resolve` (or `task:manage`) scope.
+   * @throws TaskcastError `INVALID_TRANSITION` (not blocked), `CONFLICT` (another answer won), `FORBIDDEN`, …
+   * @example
+   * await client.resolve(taskId, { approved: true })
+   */
+  resolve(taskId: string, data: unknown, options: TaskActionOptions = {}): Promise<Task> {
+    return postTaskAction(this.settings, taskId, 'resolve', { data }, options)
+  }
+
+  /**
+   * Stops a task that has not ended (`POST /tasks/:id/cancel`), whatever its status; `reason`
+   * goes into its status event, where its producer reads it. Needs `task:cancel` (or `task:manage`).
+   * @throws TaskcastError `INVALID_TRANSITION` (it already ended), `FORBIDDEN`, …
+   * @example
+   * stopButton.onclick = () => client.cancel(taskId, 'stopped by the user')
+   */
+  cancel(taskId: string, reason?: string, options: TaskActionOptions = {}): Promise<Task> {
+    return postTaskAction(this.settings, taskId, 'cancel', reason === undefined ? {} : { reason }, options)
   }
 }

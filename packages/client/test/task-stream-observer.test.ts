@@ -151,6 +151,81 @@ describe('TaskStreamObserver', () => {
   })
 })
 
+describe('TaskStreamObserver: status and the pending question', () => {
+  const QUESTION = { type: 'approval', data: { tool: 'deploy' } }
+
+  /** Every distinct (status, request) pair listeners were shown, in order. */
+  function statusTrail(observer: TaskStreamObserver): { trail: string[]; stop: () => void } {
+    const trail: string[] = []
+    const stop = observer.subscribe(() => {
+      const { status, request } = observer.getSnapshot()
+      const entry = `${status ?? '-'} ${JSON.stringify(request) ?? '-'}`
+      if (trail.at(-1) !== entry) trail.push(entry)
+    })
+    return { trail, stop }
+  }
+
+  it('shows the question while the task is blocked, and clears it on the answer and at the end', async () => {
+    const taskId = await runningTask(server.engine)
+    const observer = new TaskStreamObserver(new TaskcastClient({ baseUrl: server.url }), taskId)
+    const { trail, stop } = statusTrail(observer)
+    await until(observer, (state) => state.status === 'running')
+    await server.engine.transitionTask(taskId, 'blocked', { request: QUESTION })
+    expect(await until(observer, (state) => state.status === 'blocked')).toMatchObject({ request: QUESTION, isDone: false })
+    await server.engine.resolveTask(taskId, { approved: true })
+    expect((await until(observer, (state) => state.status === 'running')).request).toBeUndefined()
+    await server.engine.transitionTask(taskId, 'blocked', { request: { type: 'pick', data: ['a', 'b'] } })
+    await until(observer, (state) => state.status === 'blocked')
+    await server.engine.cancelTask(taskId, 'no answer')
+    const final = await until(observer, (state) => state.isDone)
+    stop()
+    expect([final.status, final.request, final.doneReason]).toEqual(['cancelled', undefined, 'cancelled'])
+    expect(trail).toEqual([
+      'running -',
+      `blocked ${JSON.stringify(QUESTION)}`,
+      'running -',
+      'blocked {"type":"pick","data":["a","b"]}',
+      'cancelled -',
+    ])
+  })
+
+  it('joins a blocked task with its question, from the replay', async () => {
+    const taskId = await runningTask(server.engine)
+    await server.engine.transitionTask(taskId, 'blocked', { request: QUESTION })
+    const observer = new TaskStreamObserver(new TaskcastClient({ baseUrl: server.url }), taskId)
+    const stop = observer.subscribe(() => {})
+    expect(await until(observer, (state) => state.status === 'blocked')).toMatchObject({ request: QUESTION })
+    stop()
+  })
+
+  it('follows a status-only stream beside a filter without status events, and ends both with the task', async () => {
+    const urls: string[] = []
+    const taskId = await runningTask(server.engine)
+    const observer = new TaskStreamObserver(countingClient(urls), taskId, { filter: { types: ['llm.*'], includeStatus: false } })
+    const stop = observer.subscribe(() => {})
+    await server.sseSettles(() => server.openStreams(taskId) === 2)
+    await server.engine.publishEvent(taskId, { type: 'llm.delta', data: { text: 'Should I?' } })
+    await server.engine.transitionTask(taskId, 'blocked', { request: QUESTION })
+    expect(await until(observer, (state) => state.status === 'blocked')).toMatchObject({ request: QUESTION })
+    await server.engine.resolveTask(taskId, 'yes')
+    await until(observer, (state) => state.status === 'running')
+    await server.engine.publishEvent(taskId, { type: 'llm.delta', data: { text: 'Done.' } })
+    await server.engine.transitionTask(taskId, 'completed')
+    const final = await until(observer, (state) => state.isDone)
+    // The events are the filter's, numbered by it: no status event in them, or in their indexes.
+    expect(final.events.map((e) => [e.filteredIndex, e.data])).toEqual([
+      [0, { text: 'Should I?' }],
+      [1, { text: 'Done.' }],
+    ])
+    expect([final.status, final.request]).toEqual(['completed', undefined])
+    await server.sseSettles(() => server.openStreams(taskId) === 0)
+    // Done is final for both: a new listener opens nothing.
+    stop()
+    observer.subscribe(() => {})()
+    expect(urls).toHaveLength(2)
+  })
+})
+
 describe('TaskStreamObserver.getText', () => {
   it('folds 10,000 deltas with exactly one append per event, into the full text', async () => {
     const taskId = await runningTask(server.engine)
@@ -228,7 +303,11 @@ describe('TaskStreamObserver.setOptions', () => {
     expect(observer.matches(client, taskId, { filter: { types: ['b.*'] } })).toBe(false)
     expect(observer.matches(countingClient(urls), taskId, { filter })).toBe(false)
     expect(observer.matches(client, taskId, { filter, seriesFormat: 'accumulated' })).toBe(false)
-    expect(urls).toHaveLength(1)
+    // The filter's stream and, as it has no status events, the status-only one: nothing reopened.
+    expect(urls.map((url) => decodeURIComponent(new URL(url).search))).toEqual([
+      '?types=a.*,b.*&includeStatus=false',
+      '?types=taskcast:status&includeStatus=true',
+    ])
     stop()
     await server.sseSettles(() => server.openStreams(taskId) === 0)
   })

@@ -19,6 +19,13 @@ export interface TaskcastHooks {
   onUnhandledError?(error: unknown, context: HookErrorContext): void
 }
 
+/**
+ * Marks a hook set whose `onUnhandledError` only observes (the server's metrics count errors):
+ * it does not stand in for a reporter, so with no other `onUnhandledError` the error still goes
+ * to the console.
+ */
+export const OBSERVING_HOOKS: unique symbol = Symbol.for('taskcast.observingHooks')
+
 export type HookName = Exclude<keyof TaskcastHooks, 'onUnhandledError'>
 type HookArgs<K extends HookName> = Parameters<NonNullable<TaskcastHooks[K]>>
 
@@ -58,7 +65,7 @@ export class HookRegistry {
     let reported = false
     for (const set of this.sets) {
       if (!set.onUnhandledError) continue
-      reported = true
+      if (!(set as { [OBSERVING_HOOKS]?: true })[OBSERVING_HOOKS]) reported = true
       try {
         set.onUnhandledError(error, context)
       } catch {

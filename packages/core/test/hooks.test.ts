@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
+import { OBSERVING_HOOKS } from '../src/internal/index.js'
 import { memoryEngine, runningTask } from './helpers.js'
 
 describe('hooks', () => {
@@ -58,5 +59,27 @@ describe('hooks', () => {
     remove()
     await engine.publishEvent(task.id, { type: 'x' })
     expect(seen).toEqual([0])
+  })
+
+  it('still prints an error to the console when the only onUnhandledError merely observes it', () => {
+    const { engine } = memoryEngine()
+    const observed: string[] = []
+    const observer = { [OBSERVING_HOOKS]: true, onUnhandledError: (_error: unknown, context: { source: string }) => void observed.push(context.source) }
+    engine.addHooks(observer)
+    const consoleError = vi.spyOn(console, 'error').mockImplementation(() => undefined)
+    try {
+      engine.reportError(new Error('boom'), { source: 'broadcast' })
+      expect(observed).toEqual(['broadcast'])
+      expect(consoleError).toHaveBeenCalledTimes(1)
+      expect(consoleError.mock.calls[0]![0]).toBe('[taskcast] unhandled error in broadcast')
+
+      // A real reporter takes over from the console.
+      engine.addHooks({ onUnhandledError: () => undefined })
+      engine.reportError(new Error('boom'), { source: 'broadcast' })
+      expect(consoleError).toHaveBeenCalledTimes(1)
+      expect(observed).toEqual(['broadcast', 'broadcast'])
+    } finally {
+      consoleError.mockRestore()
+    }
   })
 })

@@ -33,7 +33,8 @@ export interface UseTaskEventsOptions {
 }
 
 /**
- * The events of a task as they arrive, and whether it is done. Idle (no connection, empty
+ * The events of a task as they arrive, whether it is done, its status and, while it is blocked,
+ * the question it waits on (`request`). Idle (no connection, empty
  * state) while `taskId` is null or undefined or `enabled` is false. A new task, filter or
  * base URL closes the old stream and starts from an empty state; unmounting closes it.
  * Events arriving together (one network chunk) make one new state, hence one render, and
@@ -43,7 +44,7 @@ export interface UseTaskEventsOptions {
  * compiles without a cast, as in the README.
  *
  * @example
- * const { events, isDone, doneReason, error } = useTaskEvents(taskId, {
+ * const { events, isDone, doneReason, error, status, request } = useTaskEvents(taskId, {
  *   baseUrl: 'http://localhost:3721',
  *   filter: { types: ['llm.*'] },
  * })

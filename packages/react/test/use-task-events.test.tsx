@@ -156,16 +156,18 @@ describe('useTaskEvents', () => {
     )
     const view = mount(render(['a.*'], 't1'))
     await vi.waitFor(() => expect(items(view.container)).toEqual(['a.x 1']))
+    // Two streams: the filter's, and the status-only one that `status` needs without status events.
+    await server.current.sseSettles(() => server.current.openStreams(taskId) === 2)
     // New objects of the same value, and a new token: no new connection.
     view.render(render(['a.*'], 't2'))
     view.render(render(['a.*'], 't3'))
-    expect(sseLog(taskId)).toEqual(['connect'])
+    expect(sseLog(taskId)).toEqual(['connect', 'connect'])
 
     view.render(render(['b.*'], 't3'))
     await vi.waitFor(() => expect(items(view.container)).toEqual(['b.x 2']))
-    await server.current.sseSettles(() => server.current.openStreams(taskId) === 1)
-    // The new stream may open before the old one is seen closing: compare as a set of moves.
-    expect(sseLog(taskId).sort()).toEqual(['connect', 'connect', 'disconnect'])
+    await server.current.sseSettles(() => server.current.openStreams(taskId) === 2 && sseLog(taskId).length === 6)
+    // The new streams may open before the old ones are seen closing: compare as a set of moves.
+    expect(sseLog(taskId).sort()).toEqual(['connect', 'connect', 'connect', 'connect', 'disconnect', 'disconnect'])
     view.unmount()
   })
 

@@ -1,10 +1,10 @@
-// Webhook delivery leases: the same suite against the memory store, Redis and Redis Cluster
+// Webhook delivery leases: core's suite against the memory store, Redis and Redis Cluster
 // (which refuses a script whose keys span slots, so it proves the scripts keep to the task's).
 import { MemoryShortTermStore } from '@taskcast/core'
+import { describeDeliveryLeaseContract } from '@taskcast/core/testing'
 import { Cluster } from 'ioredis'
 import { afterAll } from 'vitest'
 import { RedisShortTermStore } from '../src/index.js'
-import { describeDeliveryLeaseContract } from './delivery-lease-contract.js'
 import { deleteKeysUnder, privateRedisAvailable, REDIS_URL, redisAvailable, runPrefix, startSingleNodeCluster } from './redis.js'
 
 describeDeliveryLeaseContract('memory', { create: () => new MemoryShortTermStore() })

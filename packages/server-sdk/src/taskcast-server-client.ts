@@ -19,7 +19,12 @@ import {
   type TaskSubscription,
   type TokenSource,
 } from '@taskcast/core/wire'
+import { CancellationWatches, type CancellationSignalOptions } from './cancellation-signal.js'
+import { recogniseCreateRepeat } from './create-task-repeat.js'
 import { request, type RequesterSettings, type RequestOptions, type RetryOptions } from './http-requester.js'
+import { TaskProducer } from './producer.js'
+import type { ProducerOptions } from './producer-options.js'
+import { waitForStatus, type WaitForStatusOptions } from './wait-for-status.js'
 
 export interface TaskcastServerClientOptions {
   /** The server's URL, e.g. `http://localhost:3721` (a path prefix is kept). */
@@ -51,6 +56,7 @@ export class TaskcastServerClient {
   private readonly settings: RequesterSettings
   /** How `subscribe` connects: the same stream reader as `@taskcast/client`'s. */
   private readonly streams: ConnectionSettings
+  private readonly cancellations = new CancellationWatches()
 
   /**
    * @example
@@ -72,9 +78,14 @@ export class TaskcastServerClient {
     this.streams = { baseUrl: options.baseUrl, token: options.token, fetch: fetchImpl, reconnect: DEFAULT_RECONNECT }
   }
 
-  /** @throws TaskcastError `DUPLICATE_TASK`, `VALIDATION_ERROR`, … */
+  /**
+   * With an `id`, a lost answer is retried like a GET: a repeat that meets `DUPLICATE_TASK`
+   * returns the task when it is what this call asked for (see create-task-repeat.ts).
+   * @throws TaskcastError `DUPLICATE_TASK`, `VALIDATION_ERROR`, …
+   */
   async createTask(input: CreateTaskInput = {}, options: RequestOptions = {}): Promise<Task> {
-    return (await request<Task>(this.settings, 'POST', '/tasks', { body: input, signal: options.signal })).body
+    const recogniseRepeat = input.id === undefined ? undefined : recogniseCreateRepeat(input, (id) => this.getTask(id, options))
+    return (await request<Task>(this.settings, 'POST', '/tasks', { body: input, signal: options.signal, recogniseRepeat })).body
   }
 
   /** The task, or `null` when the server has none by that id (as `engine.getTask`). */
@@ -95,8 +106,28 @@ export class TaskcastServerClient {
     options: RequestOptions = {},
   ): Promise<Task> {
     const body = { status, ...payload }
-    return (await request<Task>(this.settings, 'PATCH', taskPath(taskId, '/status'), { body, signal: options.signal }))
-      .body
+    const sent = request<Task>(this.settings, 'PATCH', taskPath(taskId, '/status'), { body, signal: options.signal })
+    return this.cancellations.ownMove(taskId, status, sent.then((answer) => answer.body))
+  }
+
+  /**
+   * Answers a blocked task: it moves to `running` with `data` (any JSON value) as its
+   * `resolution`, which its status event carries too.
+   * @throws TaskcastError `INVALID_TRANSITION` (not blocked), `CONFLICT` (another answer won), `TASK_NOT_FOUND`, …
+   */
+  async resolveTask(taskId: string, data: unknown, options: RequestOptions = {}): Promise<Task> {
+    const path = taskPath(taskId, '/resolve')
+    return (await request<Task>(this.settings, 'POST', path, { body: { data }, signal: options.signal })).body
+  }
+
+  /**
+   * Cancels a task that has not ended, from any status; `reason` goes into its status event.
+   * @throws TaskcastError `INVALID_TRANSITION` (it already ended), `TASK_NOT_FOUND`, …
+   */
+  async cancelTask(taskId: string, reason?: string, options: RequestOptions = {}): Promise<Task> {
+    const body = reason === undefined ? {} : { reason }
+    const sent = request<Task>(this.settings, 'POST', taskPath(taskId, '/cancel'), { body, signal: options.signal })
+    return this.cancellations.ownMove(taskId, 'cancelled', sent.then((answer) => answer.body))
   }
 
   /** @throws TaskcastError `TASK_NOT_RUNNING`, `VALIDATION_ERROR`, `TASK_NOT_FOUND`, … */
@@ -113,6 +144,20 @@ export class TaskcastServerClient {
   ): Promise<TaskEvent[]> {
     const path = taskPath(taskId, '/events')
     return (await request<TaskEvent[]>(this.settings, 'POST', path, { body: inputs, signal: options.signal })).body
+  }
+
+  /**
+   * An idempotent producer for one task (SPEC §19): it numbers, batches and pipelines events and
+   * sends each request again after a network error, a 503 or a timeout, so that every event is
+   * stored exactly once, in the order of `publish()`. See docs/exactly-once.md.
+   * @throws TaskcastError `VALIDATION_ERROR` for invalid options
+   * @example
+   * const producer = taskcast.producer(task.id, { producerId: 'summariser', epoch: 'claim' })
+   * for await (const text of llmStream) void producer.publish({ type: 'llm.delta', data: { text } })
+   * await producer.close() // every event stored, or the error that stopped it
+   */
+  producer(taskId: string, options: ProducerOptions = {}): TaskProducer {
+    return new TaskProducer(this.settings, taskPath(taskId, '/events'), options)
   }
 
   /** Stored events, filtered; with `seriesFormat: 'accumulated'`, the running values. */
@@ -144,5 +189,37 @@ export class TaskcastServerClient {
   /** Streams a task's events, with the reconnect and resume of `@taskcast/client`. */
   subscribe<TData = unknown>(taskId: string, options: SubscribeOptions<TData>): TaskSubscription {
     return openSubscription(this.streams, taskId, options)
+  }
+
+  /**
+   * The task, once its status is one of `statuses`; at once if it already is. It follows a
+   * status-only stream, which resumes after a dropped connection with nothing missed.
+   * @throws TaskcastError `TASK_NOT_RUNNING` (`details: { status, reason? }`) when the task ends in a
+   *   status not among `statuses`; `TASK_NOT_FOUND`, `UNAUTHORIZED`, `FORBIDDEN` as the stream gets
+   *   them; `signal.reason` when `signal` aborts
+   * @example
+   * await taskcast.transitionTask(taskId, 'blocked', { request: { type: 'approval', data: { tool: 'deploy' } } })
+   * const { resolution } = await taskcast.waitForStatus(taskId, ['running'])
+   */
+  waitForStatus(taskId: string, statuses: readonly TaskStatus[], options: WaitForStatusOptions = {}): Promise<Task> {
+    return waitForStatus(this, taskId, statuses, options)
+  }
+
+  /**
+   * An `AbortSignal` that aborts when the task ends through anyone but this client: a cancel
+   * (`POST /tasks/:id/cancel`, from a Stop button), a `failed` or `cancelled` set by someone
+   * else, a TTL's `timeout`. Its reason is a `TaskcastError` `TASK_NOT_RUNNING` with
+   * `details: { taskId, status, reason?, error? }`. An end this client asked for itself
+   * (`transitionTask`, `cancelTask`) does not abort it and stops the watch. Hand it to `fetch` or
+   * an LLM SDK call, or check `signal.aborted` in a loop.
+   *
+   * The watch holds a connection until the task ends, this client ends it, or `options.signal`
+   * aborts: abort that to leave a task running without keeping a Node process alive.
+   * @example
+   * const signal = taskcast.cancellationSignal(taskId)
+   * const answer = await fetch(llmUrl, { method: 'POST', body, signal }) // stops on a cancel
+   */
+  cancellationSignal(taskId: string, options: CancellationSignalOptions = {}): AbortSignal {
+    return this.cancellations.watch((id, subscription) => this.subscribe(id, subscription), taskId, options)
   }
 }

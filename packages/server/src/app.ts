@@ -4,12 +4,18 @@ import { withTimeout } from '@taskcast/core/internal'
 import { PRODUCER_HEADERS } from '@taskcast/core/wire'
 import { Hono } from 'hono'
 import { cors } from 'hono/cors'
+import { Registry } from 'prom-client'
+import { isBearerToken } from './auth/bearer-token.js'
 import { createAuthMiddleware } from './auth/index.js'
 import { createErrorHandler, notFoundHandler } from './error-handler.js'
-import { DEFAULT_LIMITS, DEFAULT_SSE, type TaskcastAppOptions } from './options.js'
+import { countRequestStoreErrors } from './metrics/count-request-store-errors.js'
+import { SseDeliveryCounter } from './metrics/sse-delivery-counter.js'
+import { createTaskcastMetrics, type TaskcastMetrics } from './metrics/taskcast-metrics.js'
+import { DEFAULT_LIMITS, DEFAULT_METRICS, DEFAULT_SSE, type MetricsOptions, type MetricsRegistry, type TaskcastAppOptions } from './options.js'
 import type { RouteContext, TaskcastEnv } from './route-context.js'
 import { registerEventRoutes } from './routes/events.js'
 import { registerHealthRoute } from './routes/health.js'
+import { registerMetricsRoute } from './routes/metrics.js'
 import { registerSseRoute } from './routes/sse.js'
 import { registerTaskRoutes } from './routes/tasks.js'
 import { SseRegistry } from './sse/sse-registry.js'
@@ -26,6 +32,11 @@ export type TaskcastApp = Hono<TaskcastEnv> & {
    * The engine itself is the caller's: stop it with `engine.stop()`.
    */
   close(): Promise<void>
+  /**
+   * The registry the app's metrics are in (undefined when metrics are off): serve it elsewhere,
+   * or merge it into another with `Registry.merge`.
+   */
+  readonly metricsRegistry: MetricsRegistry | undefined
 }
 
 /**
@@ -52,13 +63,19 @@ export function createTaskcastApp(options: TaskcastAppOptions): TaskcastApp {
   assertPositiveInteger('sse.maxBufferedBytes', sse.maxBufferedBytes)
   assertPositiveInteger('sse.retryMs', sse.retryMs)
   const auth = options.auth ?? { mode: 'none' }
+  const connections = new SseRegistry()
+  const sseDeliveries = new SseDeliveryCounter()
+  const served = options.metrics ? appMetrics(options.metrics, connections, sseDeliveries) : undefined
+  const metrics = served?.metrics
 
   const ctx: RouteContext = {
     engine,
     limits,
     sse,
     webhooks: options.webhooks ?? {},
-    connections: new SseRegistry(),
+    connections,
+    sseDeliveries,
+    metrics,
   }
 
   const app = new Hono<TaskcastEnv>()
@@ -76,8 +93,10 @@ export function createTaskcastApp(options: TaskcastAppOptions): TaskcastApp {
       }),
     )
   }
-  // Before the auth middleware: health needs no credentials.
+  // Before the auth middleware: health needs no credentials, and a scraper brings the metrics token.
   registerHealthRoute(app, ctx)
+  if (served?.route) registerMetricsRoute(app, served.metrics, served.token)
+  if (metrics) app.use('*', countRequestStoreErrors(metrics, connections))
   app.use('*', createAuthMiddleware(auth))
   registerTaskRoutes(app, ctx)
   registerEventRoutes(app, ctx)
@@ -85,7 +104,8 @@ export function createTaskcastApp(options: TaskcastAppOptions): TaskcastApp {
 
   const removeHooks: (() => void)[] = []
   if (options.hooks) removeHooks.push(engine.addHooks(options.hooks))
-  const dispatcher = createWebhookDispatcher({ engine, options: ctx.webhooks })
+  if (metrics) removeHooks.push(engine.addHooks(metrics.hooks))
+  const dispatcher = createWebhookDispatcher({ engine, options: ctx.webhooks, ...(metrics && { onOutcome: metrics.webhookOutcome }) })
   removeHooks.push(engine.addHooks(dispatcher.hooks))
 
   let closing: Promise<void> | undefined
@@ -97,7 +117,31 @@ export function createTaskcastApp(options: TaskcastAppOptions): TaskcastApp {
       await withTimeout(dispatcher.idle(), CLOSE_GRACE_MS)
       await dispatcher.close()
     })())
-  return Object.assign(app, { close })
+  return Object.assign(app, { close, metricsRegistry: metrics?.registry })
+}
+
+/** The app's metrics, and whether and how `/metrics` serves them; undefined when they are off. */
+function appMetrics(
+  given: MetricsOptions,
+  connections: SseRegistry,
+  sseDeliveries: SseDeliveryCounter,
+): { metrics: TaskcastMetrics; route: boolean; token: string | undefined } | undefined {
+  const options = { ...DEFAULT_METRICS, ...given }
+  if (!options.enabled) return undefined
+  assertPositiveInteger('metrics.maxTypeLabels', options.maxTypeLabels)
+  const { token } = options
+  if (token !== undefined && (typeof token !== 'string' || !isBearerToken(token))) {
+    throw new TaskcastError('VALIDATION_ERROR', 'metrics.token must be a bearer token: letters, digits and -._~+/, optionally ending in =')
+  }
+  const metrics = createTaskcastMetrics({
+    // Not prom-client's global registry: two apps in one process must not collide.
+    registry: options.registry ?? new Registry(),
+    maxTypeLabels: options.maxTypeLabels,
+    defaultMetrics: options.defaultMetrics,
+    connections,
+    sseDeliveries,
+  })
+  return { metrics, route: options.route, token }
 }
 
 function assertPositiveInteger(name: string, value: unknown): void {

@@ -1,5 +1,6 @@
 // Options of createTaskcastApp, with their defaults in one place.
 import type { TaskcastHooks, TaskEngine } from '@taskcast/core'
+import type { OpenMetricsContentType, PrometheusContentType, Registry } from 'prom-client'
 import type { AuthOptions } from './auth/auth-types.js'
 import type { WebhookOptions } from './webhooks/webhook-types.js'
 
@@ -32,6 +33,31 @@ export interface CorsOptions {
   maxAge?: number
 }
 
+/** A prom-client registry, of either exposition format. */
+export type MetricsRegistry = Registry<PrometheusContentType> | Registry<OpenMetricsContentType>
+
+/** Prometheus metrics (SPEC §21): `GET /metrics`, outside the API's auth. */
+export interface MetricsOptions {
+  /** Collect metrics and serve them. @defaultValue true (once `metrics` is given) */
+  enabled?: boolean
+  /**
+   * A bearer token the scraper must send (`Authorization: Bearer <token>`): letters, digits and
+   * `-._~+/`, optionally ending in `=`. @defaultValue none: `/metrics` is open to anyone who reaches it
+   */
+  token?: string
+  /**
+   * The prom-client registry the metrics are registered in, e.g. your app's own so that one
+   * endpoint serves both. One app per registry. @defaultValue a new `Registry` of this app's own
+   */
+  registry?: MetricsRegistry
+  /** Serve `GET /metrics`; `false` only collects into `registry`, for you to serve. @defaultValue true */
+  route?: boolean
+  /** Also collect prom-client's default process metrics, unless the registry holds them already. @defaultValue true */
+  defaultMetrics?: boolean
+  /** Distinct task types, and event types, that get a label value of their own; later ones are `other`. @defaultValue 100 */
+  maxTypeLabels?: number
+}
+
 export interface TaskcastAppOptions {
   engine: TaskEngine
   /** @defaultValue { mode: 'none' } */
@@ -43,7 +69,15 @@ export interface TaskcastAppOptions {
   cors?: CorsOptions
   /** Extra hooks, added to the engine's (SSE connect/disconnect, webhook failures…). */
   hooks?: TaskcastHooks
+  /** Off unless given: Prometheus metrics and `GET /metrics`. */
+  metrics?: MetricsOptions
 }
 
 export const DEFAULT_LIMITS: Required<LimitOptions> = { maxBodyBytes: 1_048_576, maxBatchSize: 1000 }
 export const DEFAULT_SSE: Required<SseOptions> = { heartbeatMs: 15_000, maxBufferedBytes: 1_048_576, retryMs: 1000 }
+export const DEFAULT_METRICS: Required<Omit<MetricsOptions, 'token' | 'registry'>> = {
+  enabled: true,
+  route: true,
+  defaultMetrics: true,
+  maxTypeLabels: 100,
+}

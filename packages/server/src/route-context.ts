@@ -2,6 +2,8 @@
 import { taskNotFound, type PermissionScope, type Task, type TaskEngine } from '@taskcast/core'
 import type { Hono, MiddlewareHandler } from 'hono'
 import { assertAccess, assertTaskRules, getAuth, type AuthVariables } from './auth/index.js'
+import type { SseDeliveryCounter } from './metrics/sse-delivery-counter.js'
+import type { TaskcastMetrics } from './metrics/taskcast-metrics.js'
 import type { LimitOptions, SseOptions } from './options.js'
 import type { SseRegistry } from './sse/sse-registry.js'
 import type { WebhookOptions } from './webhooks/webhook-types.js'
@@ -15,6 +17,10 @@ export interface RouteContext {
   sse: Required<SseOptions>
   webhooks: WebhookOptions
   connections: SseRegistry
+  /** Envelopes handed to SSE streams, counted whether or not metrics are on (one increment each). */
+  sseDeliveries: SseDeliveryCounter
+  /** Present when metrics are enabled. */
+  metrics: TaskcastMetrics | undefined
 }
 
 /**

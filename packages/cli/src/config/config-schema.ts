@@ -4,7 +4,8 @@
 // check `keyPrefix` and the PostgreSQL store `schema` and `tablePrefix` when they are built (adapters.ts).
 import { CLEANUP_TARGETS, LEVELS, SERIES_MODES, TASK_STATUSES, TaskcastError, WEBHOOK_BACKOFFS, type EventFilter } from '@taskcast/core'
 import { validateEventFilter } from '@taskcast/core/internal'
-import { JWT_ALGORITHMS, MAX_WEBHOOK_RETRIES, type AuthOptions } from '@taskcast/server'
+import { isBearerToken, JWT_ALGORITHMS, MAX_WEBHOOK_RETRIES, type AuthOptions } from '@taskcast/server'
+import { SYNCHRONOUS_LEVELS } from '@taskcast/sqlite'
 import { LOG_FORMATS, LOG_LEVELS } from '../logger.js'
 import type { TaskcastConfig } from './config-types.js'
 import {
@@ -21,6 +22,10 @@ import {
   type CheckContext,
 } from './schema-kit.js'
 
+/** Where tasks live (`adapters.shortTerm.provider`; env `TASKCAST_STORAGE`, flag `--storage`). */
+export const SHORT_TERM_PROVIDERS = ['memory', 'sqlite', 'redis'] as const
+export const LONG_TERM_PROVIDERS = ['none', 'memory', 'sqlite', 'postgres'] as const
+
 /** The auth modes a config can select, each resolved in resolve-config.ts. */
 export const AUTH_MODES = ['none', 'jwt', 'custom'] as const satisfies readonly AuthOptions['mode'][]
 /** The server's JWT algorithms that verify with a public key rather than a secret, for messages: `RS256, ES256, …`. */
@@ -36,6 +41,13 @@ const POSITIVE_INT = number({ min: 1 })
 const stringOrList: Check<string | string[]> = (value, path, ctx) =>
   Array.isArray(value) ? list(string())(value, path, ctx) : string()(value, path, ctx)
 const NON_NEGATIVE_INT = number({ min: 0 })
+
+/** What a scraper can send as `Authorization: Bearer <token>` (the server's rule). Not echoed: it is a secret. */
+const bearerToken: Check<string> = (value, path, ctx) => {
+  const token = string()(value, path, ctx)
+  if (!isBearerToken(token)) fail(ctx, path, 'must be a bearer token: letters, digits and -._~+/, optionally ending in =')
+  return token
+}
 
 const retry = object({
   retries: number({ min: 0, max: MAX_WEBHOOK_RETRIES }),
@@ -93,14 +105,17 @@ const configSchema = object({
   adapters: object({
     broadcast: object({ provider: oneOf(['memory', 'redis']), url: REDIS_URL, cluster: REDIS_CLUSTER, keyPrefix: string() }),
     shortTerm: object({
-      provider: oneOf(['memory', 'redis']),
+      provider: oneOf(SHORT_TERM_PROVIDERS),
       url: REDIS_URL,
       cluster: REDIS_CLUSTER,
       keyPrefix: string(),
       retentionSeconds: POSITIVE_INT,
+      path: string(),
+      synchronous: oneOf(SYNCHRONOUS_LEVELS),
     }),
     longTerm: object({
-      provider: oneOf(['none', 'memory', 'postgres']),
+      provider: oneOf(LONG_TERM_PROVIDERS),
+      path: string(),
       url: POSTGRES_URL,
       schema: string(),
       tablePrefix: string(),
@@ -127,6 +142,7 @@ const configSchema = object({
     { origin: stringOrList, credentials: boolean(), maxAge: POSITIVE_INT },
     { required: ['origin'] },
   ),
+  metrics: object({ enabled: boolean(), token: bearerToken }),
 }) as Check<unknown>
 
 /**

@@ -2,6 +2,7 @@
 import type { CleanupRule, WebhookConfig } from '@taskcast/core'
 import type { PostgresLongTermStoreOptions } from '@taskcast/postgres'
 import type { RedisBroadcastProviderOptions, RedisShortTermStoreOptions } from '@taskcast/redis'
+import type { SqliteShortTermStoreOptions } from '@taskcast/sqlite'
 import type { AuthOptions, CorsOptions, JwtAuthOptions, LimitOptions, SseOptions, WebhookOptions } from '@taskcast/server'
 import type { LogFormat, LogLevel } from '../logger.js'
 
@@ -40,8 +41,8 @@ export interface BroadcastAdapterConfig {
 }
 
 export interface ShortTermAdapterConfig {
-  /** @defaultValue `memory` */
-  provider?: 'memory' | 'redis'
+  /** @defaultValue `memory`. Env: `TASKCAST_STORAGE`; flag `--storage`. */
+  provider?: 'memory' | 'sqlite' | 'redis'
   /** `redis://…` or `rediss://…`; with `redis`, this or `cluster`. Env: `TASKCAST_REDIS_URL`. */
   url?: string
   /** A Redis Cluster's seed nodes, instead of `url`: `['redis://10.0.0.1:7000', …]`. Env: `TASKCAST_REDIS_CLUSTER`. */
@@ -50,11 +51,23 @@ export interface ShortTermAdapterConfig {
   keyPrefix?: string
   /** Redis only: keys of a task nobody writes to for this long expire. @defaultValue unset (no expiry) */
   retentionSeconds?: number
+  /**
+   * SQLite only: the database file, relative to the working directory; created when missing.
+   * @defaultValue `taskcast.db`. Env: `TASKCAST_SQLITE_PATH`; flag `--db`.
+   */
+  path?: string
+  /** SQLite only: `normal` survives a crash of the process, `full` also a power loss. @defaultValue `normal` */
+  synchronous?: SqliteShortTermStoreOptions['synchronous']
 }
 
 export interface LongTermAdapterConfig {
   /** @defaultValue `none` */
-  provider?: 'none' | 'memory' | 'postgres'
+  provider?: 'none' | 'memory' | 'sqlite' | 'postgres'
+  /**
+   * SQLite only: the archive's database file; it may be the short-term store's (the tables are apart).
+   * @defaultValue the short-term store's file when that is SQLite, else `taskcast.db`
+   */
+  path?: string
   /** `postgres://…` or `postgresql://…`; required with `postgres`. Env: `TASKCAST_POSTGRES_URL`. */
   url?: string
   /** @defaultValue `public` */
@@ -120,6 +133,15 @@ export interface TaskcastConfig {
   sse?: SseOptions
   /** Browsers on other origins (`origin`, `credentials`, `maxAge`); off when absent. */
   cors?: CorsOptions
+  metrics?: MetricsConfig
+}
+
+/** Prometheus metrics at `GET /metrics`, outside the API's auth. */
+export interface MetricsConfig {
+  /** @defaultValue true. Env: `TASKCAST_METRICS_ENABLED`. */
+  enabled?: boolean
+  /** A bearer token the scraper must send; without it `/metrics` is open. Env: `TASKCAST_METRICS_TOKEN`. */
+  token?: string
 }
 
 /** Where a Redis adapter connects: one server, or a Redis Cluster through its seed nodes. */
@@ -131,10 +153,12 @@ export type ResolvedBroadcast =
   | ({ provider: 'redis' } & RedisTarget & Pick<RedisBroadcastProviderOptions, 'keyPrefix'>)
 export type ResolvedShortTerm =
   | { provider: 'memory' }
+  | ({ provider: 'sqlite'; path: string } & Pick<SqliteShortTermStoreOptions, 'synchronous'>)
   | ({ provider: 'redis' } & RedisTarget & Pick<RedisShortTermStoreOptions, 'keyPrefix' | 'retentionSeconds'>)
 export type ResolvedLongTerm =
   | { provider: 'none' }
   | { provider: 'memory' }
+  | { provider: 'sqlite'; path: string }
   | ({ provider: 'postgres'; url: string; autoMigrate: boolean } & Pick<PostgresLongTermStoreOptions, 'schema' | 'tablePrefix'>)
 
 /** A config with its defaults applied and every cross-key rule checked. */
@@ -154,6 +178,7 @@ export interface ResolvedConfig {
   limits?: LimitOptions
   sse?: SseOptions
   cors?: CorsOptions
+  metrics: { enabled: boolean; token?: string }
   /** Where the config came from, for the startup banner: a file path, or nothing. */
   configFile?: string
   /** Things worth a warning at startup (e.g. a JWT secret that auth mode `none` ignores). */

@@ -2,7 +2,7 @@
 // an error about such a key names the variable.
 import { LOG_FORMATS, LOG_LEVELS } from '../logger.js'
 import { configError } from './config-error.js'
-import { AUTH_MODES, PUBLIC_KEY_ALGORITHMS, validateConfigLayer } from './config-schema.js'
+import { AUTH_MODES, PUBLIC_KEY_ALGORITHMS, SHORT_TERM_PROVIDERS, validateConfigLayer } from './config-schema.js'
 import type { TaskcastConfig } from './config-types.js'
 
 /** `` `debug` | `info` `` …: the values a variable takes, for the help and the README. */
@@ -22,6 +22,18 @@ export const ENV_VARIABLES = [
     keys: ['auth.jwt.publicKeyFile'],
     description: `Path to a PEM JWT public key (${PUBLIC_KEY_ALGORITHMS})`,
     defaultValue: '—',
+  },
+  {
+    name: 'TASKCAST_STORAGE',
+    keys: ['adapters.shortTerm.provider'],
+    description: `Where tasks live: ${choices(SHORT_TERM_PROVIDERS)} (\`redis\` also broadcasts through Redis)`,
+    defaultValue: '`memory`',
+  },
+  {
+    name: 'TASKCAST_SQLITE_PATH',
+    keys: ['adapters.shortTerm.path'],
+    description: 'SQLite database file: tasks kept in it (storage `sqlite`)',
+    defaultValue: '`taskcast.db`',
   },
   {
     name: 'TASKCAST_REDIS_URL',
@@ -45,6 +57,8 @@ export const ENV_VARIABLES = [
   { name: 'TASKCAST_LOG_LEVEL', keys: ['logLevel'], description: choices(LOG_LEVELS), defaultValue: '`info`' },
   { name: 'TASKCAST_LOG_FORMAT', keys: ['logFormat'], description: choices(LOG_FORMATS), defaultValue: '`text`' },
   { name: 'SENTRY_DSN', keys: ['sentry.dsn'], description: 'Sentry DSN; Sentry reporting is on when set', defaultValue: '—' },
+  { name: 'TASKCAST_METRICS_ENABLED', keys: ['metrics.enabled'], description: 'Serve GET /metrics (Prometheus): true | false', defaultValue: '`true`' },
+  { name: 'TASKCAST_METRICS_TOKEN', keys: ['metrics.token'], description: 'Bearer token a scraper must send to /metrics', defaultValue: '—' },
 ] as const
 
 /** The config keys an environment variable sets, mapped to its name (for messages). */
@@ -71,8 +85,9 @@ function setPath(target: Record<string, unknown>, key: string, value: unknown): 
 
 /**
  * The config layer the environment describes. Empty variables count as unset.
- * `TASKCAST_REDIS_URL` or `TASKCAST_REDIS_CLUSTER` also selects the `redis` provider for broadcast and short-term, and
- * `TASKCAST_POSTGRES_URL` the `postgres` provider for long-term.
+ * `TASKCAST_REDIS_URL` or `TASKCAST_REDIS_CLUSTER` (or `TASKCAST_STORAGE=redis`) also selects the `redis` provider for
+ * broadcast and short-term, `TASKCAST_SQLITE_PATH` the `sqlite` provider for short-term, and `TASKCAST_POSTGRES_URL` the
+ * `postgres` provider for long-term.
  *
  * @throws TaskcastError `VALIDATION_ERROR` naming the variable.
  */
@@ -96,10 +111,25 @@ export function configFromEnv(env: Record<string, string | undefined>): Taskcast
   if (redisUrl && redisCluster) {
     throw configError('TASKCAST_REDIS_URL', 'and TASKCAST_REDIS_CLUSTER are both set: use one (one Redis, or the seed nodes of a Redis Cluster)')
   }
-  if (redisUrl || redisCluster) {
+  // An unknown value is left to the schema's check, which names the variable.
+  const named = get('TASKCAST_STORAGE')
+  const storage = (SHORT_TERM_PROVIDERS as readonly string[]).includes(named ?? '') ? named : undefined
+  const sqlitePath = get('TASKCAST_SQLITE_PATH') !== undefined
+  const redis = redisUrl || redisCluster ? (redisUrl ? 'TASKCAST_REDIS_URL' : 'TASKCAST_REDIS_CLUSTER') : undefined
+  if (sqlitePath && redis) {
+    throw configError('TASKCAST_SQLITE_PATH', `and ${redis} are both set: use one (tasks in a SQLite file, or in Redis)`)
+  }
+  if (storage !== undefined && storage !== 'redis' && redis) {
+    throw configError('TASKCAST_STORAGE', `is ${storage}, but ${redis} is set: unset it, or set TASKCAST_STORAGE=redis`)
+  }
+  if (storage !== undefined && storage !== 'sqlite' && sqlitePath) {
+    throw configError('TASKCAST_STORAGE', `is ${storage}, but TASKCAST_SQLITE_PATH is set: unset it, or set TASKCAST_STORAGE=sqlite`)
+  }
+  if (redis || storage === 'redis') {
     setPath(raw, 'adapters.broadcast.provider', 'redis')
     setPath(raw, 'adapters.shortTerm.provider', 'redis')
   }
+  if (sqlitePath) setPath(raw, 'adapters.shortTerm.provider', 'sqlite')
   if (get('TASKCAST_POSTGRES_URL') !== undefined) setPath(raw, 'adapters.longTerm.provider', 'postgres')
 
   return validateConfigLayer(raw, {

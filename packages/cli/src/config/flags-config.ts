@@ -8,6 +8,10 @@ export interface ConfigFlags {
   host?: string
   logLevel?: string
   logFormat?: string
+  /** `--storage memory|sqlite|redis`: where tasks live. */
+  storage?: string
+  /** `--db <file>`: the SQLite database file (storage `sqlite`). */
+  db?: string
 }
 
 const FLAG_BY_KEY: Record<string, string> = {
@@ -15,14 +19,27 @@ const FLAG_BY_KEY: Record<string, string> = {
   host: '--host',
   logLevel: '--log-level',
   logFormat: '--log-format',
+  'adapters.shortTerm.provider': '--storage',
+  'adapters.shortTerm.path': '--db',
 }
 
-/** @throws TaskcastError `VALIDATION_ERROR` naming the flag. */
+/**
+ * `--storage redis` also broadcasts through Redis (as `TASKCAST_REDIS_URL` does); `--db` alone
+ * means storage `sqlite`.
+ * @throws TaskcastError `VALIDATION_ERROR` naming the flag.
+ */
 export function configFromFlags(flags: ConfigFlags): TaskcastConfig {
   const raw: Record<string, unknown> = {}
-  for (const key of Object.keys(FLAG_BY_KEY)) {
-    const value = flags[key as keyof ConfigFlags]
+  for (const key of ['port', 'host', 'logLevel', 'logFormat'] as const) {
+    const value = flags[key]
     if (value !== undefined) raw[key] = value
+  }
+  const provider = flags.storage ?? (flags.db !== undefined ? 'sqlite' : undefined)
+  if (provider !== undefined || flags.db !== undefined) {
+    raw.adapters = {
+      ...(provider === 'redis' && { broadcast: { provider } }),
+      shortTerm: { ...(provider !== undefined && { provider }), ...(flags.db !== undefined && { path: flags.db }) },
+    }
   }
   return validateConfigLayer(raw, {
     describe: (path) => FLAG_BY_KEY[path] ?? path,

@@ -19,9 +19,24 @@ const ONE_SETTING: readonly { at: readonly string[]; given: readonly string[]; r
 ]
 
 /**
+ * The keys that belong to one provider of an adapter. A layer that chooses a provider removes the
+ * keys of the other providers from the layers below: `--storage sqlite` over a file configured
+ * for Redis means SQLite, not a Redis URL left without a use.
+ */
+const PROVIDER_KEYS: readonly { at: readonly string[]; keys: Record<string, readonly string[]> }[] = [
+  { at: ['adapters', 'broadcast'], keys: { redis: ['url', 'cluster', 'keyPrefix'] } },
+  {
+    at: ['adapters', 'shortTerm'],
+    keys: { redis: ['url', 'cluster', 'keyPrefix', 'retentionSeconds'], sqlite: ['path', 'synchronous'] },
+  },
+  { at: ['adapters', 'longTerm'], keys: { postgres: ['url', 'schema', 'tablePrefix', 'autoMigrate'], sqlite: ['path'] } },
+]
+
+/**
  * Mappings merge key by key; lists, functions and scalars replace. Except for the settings made
  * of several keys ({@link ONE_SETTING}): e.g. `TASKCAST_JWT_SECRET` over a file configured for
- * RS256 means HS256 with that secret, and `TASKCAST_REDIS_URL` over a file's `cluster` means that one Redis.
+ * RS256 means HS256 with that secret, and `TASKCAST_REDIS_URL` over a file's `cluster` means that one Redis; and
+ * except for a provider's own keys ({@link PROVIDER_KEYS}).
  */
 export function mergeLayers(...layers: TaskcastConfig[]): TaskcastConfig {
   let merged: unknown = {}
@@ -29,6 +44,12 @@ export function mergeLayers(...layers: TaskcastConfig[]): TaskcastConfig {
     for (const { at, given, replaced } of ONE_SETTING) {
       const upper = mappingAt(layer, at)
       if (upper && given.some((key) => upper[key] !== undefined)) merged = withoutKeys(merged, at, replaced)
+    }
+    for (const { at, keys } of PROVIDER_KEYS) {
+      const provider = mappingAt(layer, at)?.provider
+      if (typeof provider !== 'string') continue
+      const others = Object.entries(keys).flatMap(([owner, owned]) => (owner === provider ? [] : owned))
+      merged = withoutKeys(merged, at, others)
     }
     merged = mergeValues(merged, layer)
   }

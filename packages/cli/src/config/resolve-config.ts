@@ -18,6 +18,8 @@ import type {
 export const DEFAULT_PORT = 3721
 /** Loopback only: serving the network is a choice (`--host 0.0.0.0`), and auth is off by default. */
 export const DEFAULT_HOST = '127.0.0.1'
+/** The SQLite database file when none is named, in the working directory. */
+export const DEFAULT_SQLITE_PATH = 'taskcast.db'
 
 function invalid(key: string, problem: string): never {
   throw configError(key, problem, key)
@@ -39,12 +41,9 @@ export async function resolveConfig(config: TaskcastConfig, configFile?: string)
     logLevel: config.logLevel ?? 'info',
     logFormat: config.logFormat ?? 'text',
     auth: await resolveAuth(config, warnings),
-    adapters: {
-      broadcast: resolveBroadcast(config),
-      shortTerm: resolveShortTerm(config),
-      longTerm: resolveLongTerm(config),
-    },
+    adapters: resolveAdapters(config),
     webhook: config.webhook ?? {},
+    metrics: resolveMetrics(config, warnings),
     warnings,
   }
   if (config.sentry?.dsn) resolved.sentry = { ...config.sentry, dsn: config.sentry.dsn }
@@ -54,6 +53,20 @@ export async function resolveConfig(config: TaskcastConfig, configFile?: string)
   if (config.cors) resolved.cors = config.cors
   if (configFile !== undefined) resolved.configFile = configFile
   return resolved
+}
+
+/** On by default (SPEC §21): a standalone server is scraped as it is. */
+function resolveMetrics(config: TaskcastConfig, warnings: string[]): ResolvedConfig['metrics'] {
+  const { enabled = true, token } = config.metrics ?? {}
+  if (!enabled && token !== undefined) warnings.push('metrics.token is set but metrics.enabled is false: /metrics is not served')
+  return { enabled, ...(token !== undefined && { token }) }
+}
+
+function resolveAdapters(config: TaskcastConfig): ResolvedConfig['adapters'] {
+  // In this order, so the first key at fault is the one named.
+  const broadcast = resolveBroadcast(config)
+  const shortTerm = resolveShortTerm(config)
+  return { broadcast, shortTerm, longTerm: resolveLongTerm(config, shortTerm) }
 }
 
 function hasKeyMaterial(jwt: JwtConfig | undefined): boolean {
@@ -144,18 +157,20 @@ function algorithmOfKey(key: KeyObject): JwtAlgorithm | undefined {
 function resolveBroadcast(config: TaskcastConfig): ResolvedBroadcast {
   const { provider = 'memory', url, cluster, keyPrefix } = config.adapters?.broadcast ?? {}
   if (provider === 'memory') {
-    rejectRedisOnly('adapters.broadcast', { url, cluster, keyPrefix })
+    rejectKeysOf('adapters.broadcast', 'redis', provider, { url, cluster, keyPrefix })
     return { provider }
   }
   return { provider, ...resolveRedisTarget('adapters.broadcast', url, cluster), ...(keyPrefix !== undefined && { keyPrefix }) }
 }
 
 function resolveShortTerm(config: TaskcastConfig): ResolvedShortTerm {
-  const { provider = 'memory', url, cluster, keyPrefix, retentionSeconds } = config.adapters?.shortTerm ?? {}
-  if (provider === 'memory') {
-    rejectRedisOnly('adapters.shortTerm', { url, cluster, keyPrefix, retentionSeconds })
-    return { provider }
-  }
+  const { provider = 'memory', url, cluster, keyPrefix, retentionSeconds, path, synchronous } = config.adapters?.shortTerm ?? {}
+  const redisKeys = { url, cluster, keyPrefix, retentionSeconds }
+  const sqliteKeys = { path, synchronous }
+  if (provider !== 'redis') rejectKeysOf('adapters.shortTerm', 'redis', provider, redisKeys)
+  if (provider !== 'sqlite') rejectKeysOf('adapters.shortTerm', 'sqlite', provider, sqliteKeys)
+  if (provider === 'memory') return { provider }
+  if (provider === 'sqlite') return { provider, path: path ?? DEFAULT_SQLITE_PATH, ...(synchronous !== undefined && { synchronous }) }
   return {
     provider,
     ...resolveRedisTarget('adapters.shortTerm', url, cluster),
@@ -176,14 +191,13 @@ function resolveRedisTarget(at: string, url: string | undefined, cluster: string
   return { url }
 }
 
-function resolveLongTerm(config: TaskcastConfig): ResolvedLongTerm {
-  const { provider = 'none', url, schema, tablePrefix, autoMigrate } = config.adapters?.longTerm ?? {}
-  if (provider !== 'postgres') {
-    for (const [key, value] of Object.entries({ url, schema, tablePrefix, autoMigrate })) {
-      if (value !== undefined) invalid(`adapters.longTerm.${key}`, `is only used with provider postgres (the provider is ${provider})`)
-    }
-    return { provider }
-  }
+function resolveLongTerm(config: TaskcastConfig, shortTerm: ResolvedShortTerm): ResolvedLongTerm {
+  const { provider = 'none', url, schema, tablePrefix, autoMigrate, path } = config.adapters?.longTerm ?? {}
+  if (provider !== 'postgres') rejectKeysOf('adapters.longTerm', 'postgres', provider, { url, schema, tablePrefix, autoMigrate })
+  if (provider !== 'sqlite') rejectKeysOf('adapters.longTerm', 'sqlite', provider, { path })
+  // One file for both by default: the archive's tables are apart from the short-term store's.
+  if (provider === 'sqlite') return { provider, path: path ?? (shortTerm.provider === 'sqlite' ? shortTerm.path : DEFAULT_SQLITE_PATH) }
+  if (provider !== 'postgres') return { provider }
   if (url === undefined) invalid('adapters.longTerm.url', 'is required when the provider is postgres (or set TASKCAST_POSTGRES_URL)')
   return {
     provider,
@@ -194,8 +208,9 @@ function resolveLongTerm(config: TaskcastConfig): ResolvedLongTerm {
   }
 }
 
-function rejectRedisOnly(at: string, values: Record<string, unknown>): void {
+/** Keys of `owner` (a provider) given while the adapter at `at` has another `provider`. */
+function rejectKeysOf(at: string, owner: string, provider: string, values: Record<string, unknown>): void {
   for (const [key, value] of Object.entries(values)) {
-    if (value !== undefined) invalid(`${at}.${key}`, 'is only used with provider redis (the provider is memory)')
+    if (value !== undefined) invalid(`${at}.${key}`, `is only used with provider ${owner} (the provider is ${provider})`)
   }
 }

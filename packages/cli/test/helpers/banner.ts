@@ -2,7 +2,7 @@
 
 /** The `info` line after the banner when tasks live only in memory. */
 export const IN_MEMORY_NOTE =
-  'tasks are kept in memory and lost on restart: to keep them, set TASKCAST_REDIS_URL or configure adapters.shortTerm (Redis)'
+  'tasks are kept in memory and lost on restart: to keep them, start with --storage sqlite (kept in taskcast.db, or --db <file>)'
 
 /** The `warn` line for auth `none` outside loopback; `where` is `every interface (0.0.0.0)` or an address. */
 export function exposureWarning(where: string): string {

@@ -1,6 +1,6 @@
 // @taskcast/core/internal — the pieces the other @taskcast packages share with core: not for
 // applications, and not covered by semver (they may change in any release).
-export { HookRegistry } from '../hooks.js'
+export { HookRegistry, OBSERVING_HOOKS } from '../hooks.js'
 export { systemClock, MAX_TIMER_DELAY_MS } from '../clock.js'
 export { withTimeout } from '../with-timeout.js'
 export { createIdFactory, flatUlid } from '../ids.js'
@@ -26,3 +26,6 @@ export {
 export { isPlainObject } from '../json-value.js'
 export { validateProducerStamp, judgeProducerRequest, recordProducerRequest, staleProducer, sequenceGap } from '../producer-sequence.js'
 export type { ProducerState, ProducerVerdict } from '../producer-sequence.js'
+export { applyTransitionPatch } from '../task-patch.js'
+export { isCompactedSeries, mergeArchivedSeries, archivedSeriesEvents, archivedPlainEvent } from '../archive-series.js'
+export type { ArchivedSeries } from '../archive-series.js'

@@ -1,30 +1,15 @@
 // In-process long-term store: the archive semantics without a database (tests, demos).
+import { archivedPlainEvent, archivedSeriesEvents, isCompactedSeries, mergeArchivedSeries, type ArchivedSeries } from '../archive-series.js'
 import { isTerminalStatus } from '../state-machine.js'
 import type { LongTermStore } from '../storage/long-term-store.js'
 import type { EventRange } from '../storage/short-term-store.js'
-import type { Level, Task, TaskEvent } from '../types.js'
-
-/** One compacted series: its newest event, and the skeleton of every other one given. */
-interface SeriesRow {
-  row: TaskEvent
-  skeleton: Map<number, { type: string; level: Level }>
-}
+import type { Task, TaskEvent } from '../types.js'
 
 interface TaskRows {
   /** Events outside compacted series, by id. */
   plain: Map<string, TaskEvent>
   /** Accumulate and latest series, by series id. */
-  series: Map<string, SeriesRow>
-}
-
-function isCompacted(event: TaskEvent): boolean {
-  return event.seriesId !== undefined && (event.seriesMode === 'accumulate' || event.seriesMode === 'latest')
-}
-
-/** A copy of `event` as a series row: superseded rows keep no data. */
-function asRow(event: TaskEvent, superseded: boolean): TaskEvent {
-  const { superseded: _superseded, ...rest } = structuredClone(event)
-  return superseded ? { ...rest, data: null, superseded: true } : rest
+  series: Map<string, ArchivedSeries>
 }
 
 export class MemoryLongTermStore implements LongTermStore {
@@ -42,8 +27,8 @@ export class MemoryLongTermStore implements LongTermStore {
     for (const event of events) {
       let rows = this.events.get(event.taskId)
       if (!rows) this.events.set(event.taskId, (rows = { plain: new Map(), series: new Map() }))
-      if (isCompacted(event)) this.merge(rows, event)
-      else rows.plain.set(event.id, asRow(event, false))
+      if (isCompactedSeries(event)) rows.series.set(event.seriesId!, mergeArchivedSeries(rows.series.get(event.seriesId!), event))
+      else rows.plain.set(event.id, archivedPlainEvent(event))
     }
   }
 
@@ -60,12 +45,7 @@ export class MemoryLongTermStore implements LongTermStore {
     const within = (index: number) => index >= from && index <= to
     const out: TaskEvent[] = []
     for (const event of rows.plain.values()) if (within(event.index)) out.push(structuredClone(event))
-    for (const { row, skeleton } of rows.series.values()) {
-      if (within(row.index)) out.push(structuredClone(row))
-      for (const [index, { type, level }] of skeleton) {
-        if (within(index)) out.push({ ...structuredClone(row), id: `${taskId}:${index}`, index, type, level, data: null, superseded: true })
-      }
-    }
+    for (const series of rows.series.values()) out.push(...archivedSeriesEvents(series, within))
     return out.sort((a, b) => a.index - b.index)
   }
 
@@ -98,26 +78,4 @@ export class MemoryLongTermStore implements LongTermStore {
   async ping(): Promise<void> {}
 
   async close(): Promise<void> {}
-
-  /** Folds one event of a compacted series into its row: forward only, the rest as skeleton. */
-  private merge(rows: TaskRows, event: TaskEvent): void {
-    const seriesId = event.seriesId!
-    const current = rows.series.get(seriesId)
-    const superseded = event.superseded === true
-    if (!current) {
-      rows.series.set(seriesId, { row: asRow(event, superseded), skeleton: new Map() })
-      return
-    }
-    const { row, skeleton } = current
-    if (event.index > row.index) {
-      skeleton.set(row.index, { type: row.type, level: row.level })
-      skeleton.delete(event.index)
-      current.row = asRow(event, superseded)
-    } else if (event.index < row.index) {
-      skeleton.set(event.index, { type: event.type, level: event.level })
-    } else {
-      // The same event again: a refresh, unless either copy says a newer one replaced it.
-      current.row = asRow(event, superseded || row.superseded === true)
-    }
-  }
 }

@@ -15,6 +15,7 @@ import type {
 } from '../storage/short-term-store.js'
 import type { Task, TaskEvent } from '../types.js'
 import { isTerminalStatus } from '../state-machine.js'
+import { applyTransitionPatch } from '../task-patch.js'
 import type {
   DeliveryAcquireResult,
   DeliveryExtendResult,
@@ -95,10 +96,7 @@ export class MemoryShortTermStore implements ShortTermStore {
   async transitionTask(taskId: string, request: TransitionRequest): Promise<TransitionOutcome | null> {
     const record = this.requireRecord(taskId)
     if (record.task.status !== request.from) return null
-    const task: Task = { ...record.task, ...structuredClone(request.patch) }
-    for (const [field, value] of Object.entries(request.patch)) {
-      if (value === undefined) delete (task as unknown as Record<string, unknown>)[field]
-    }
+    const task = applyTransitionPatch(record.task, structuredClone(request.patch))
     record.task = task
     const event = this.appendOne(record, request.event)
     return { task: structuredClone(task), event }

@@ -4,6 +4,8 @@ export type { ShortTermStoreContractOptions } from './short-term-store-contract.
 export { describeLongTermStoreContract } from './long-term-store-contract.js'
 export type { LongTermStoreContractOptions } from './long-term-store-contract.js'
 export { placeholderOf } from './long-term-store-events.js'
+export { describeDeliveryLeaseContract } from './delivery-lease-contract.js'
+export type { DeliveryLeaseContractOptions } from './delivery-lease-contract.js'
 export { describeBroadcastProviderContract } from './broadcast-provider-contract.js'
 export type { BroadcastProviderContractOptions } from './broadcast-provider-contract.js'
 export { ManualClock } from './manual-clock.js'

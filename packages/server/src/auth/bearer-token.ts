@@ -1,8 +1,16 @@
 // Reads the token of an `Authorization: Bearer <token>` header (RFC 6750 §2.1).
 import { TaskcastError } from '@taskcast/core'
 
-// The scheme is case-insensitive (RFC 7235); the token is token68.
-const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i
+/** token68 (RFC 7235): what a bearer token may hold. */
+const TOKEN68 = '[A-Za-z0-9\\-._~+/]+=*'
+// The scheme is case-insensitive (RFC 7235).
+const BEARER = new RegExp(`^Bearer +(${TOKEN68}) *$`, 'i')
+const WHOLE_TOKEN68 = new RegExp(`^${TOKEN68}$`)
+
+/** Whether `value` can be sent as a bearer token (a configured token that cannot would lock every client out). */
+export function isBearerToken(value: string): boolean {
+  return WHOLE_TOKEN68.test(value)
+}
 
 /** @throws TaskcastError `UNAUTHORIZED` when the header is absent or not a bearer credential. */
 export function readBearerToken(header: string | null | undefined): string {

@@ -20,15 +20,15 @@ export function registerEventRoutes(app: TaskcastHono, ctx: RouteContext): void 
       throw new TaskcastError('PAYLOAD_TOO_LARGE', `a batch holds at most ${maxBatchSize} events (got ${body.length})`)
     }
     // The engine validates every item (and stores nothing when one is invalid).
+    const inputs = (Array.isArray(body) ? body : [body]) as PublishEventInput[]
     const stamp = producerStampFromHeaders((name) => c.req.header(name))
-    if (stamp) {
-      // An idempotent producer's request (SPEC §19): a retry is answered 200 with what it stored.
-      const inputs = (Array.isArray(body) ? body : [body]) as PublishEventInput[]
-      const { events, retry } = await engine.publishAsProducer(taskId, inputs, stamp)
-      return c.json(Array.isArray(body) ? events : events[0], retry ? 200 : 201)
-    }
-    if (Array.isArray(body)) return c.json(await engine.publishEvents(taskId, body as PublishEventInput[]), 201)
-    return c.json(await engine.publishEvent(taskId, body as PublishEventInput), 201)
+    const started = performance.now()
+    // An idempotent producer's request (SPEC §19): a retry is answered 200 with what it stored.
+    const { events, retry } = stamp
+      ? await engine.publishAsProducer(taskId, inputs, stamp)
+      : { events: await engine.publishEvents(taskId, inputs), retry: false }
+    ctx.metrics?.observePublish((performance.now() - started) / 1000)
+    return c.json(Array.isArray(body) ? events : events[0], retry ? 200 : 201)
   })
 
   app.get('/tasks/:id/events/history', taskRoute(ctx, 'event:history'), async (c) => {

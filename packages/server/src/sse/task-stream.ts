@@ -98,8 +98,13 @@ export class TaskStream implements SubscriptionHandlers, SseConnectionOwner {
 
   onEnvelope(envelope: SSEEnvelope): void {
     const frame = sharedEventFrame(envelope, this.wrap, !this.live)
-    if (this.live) this.connection.send(frame)
-    else this.connection.sendReplay(frame)
+    if (this.live) {
+      this.connection.send(frame)
+      this.ctx.sseDeliveries.live++
+    } else {
+      this.connection.sendReplay(frame)
+      this.ctx.sseDeliveries.replay++
+    }
   }
 
   onLive(): void {

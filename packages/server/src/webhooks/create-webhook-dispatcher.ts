@@ -40,7 +40,16 @@ export interface WebhookDispatcherOptions {
    * cursors. @defaultValue the engine's short-term store
    */
   store?: ShortTermStore
+  /** Told of every delivery outcome (the server's metrics count them). Called synchronously: keep it cheap. */
+  onOutcome?(outcome: WebhookOutcome): void
 }
+
+/**
+ * Outcomes of deliveries: `delivered` (a 2xx answer), `retried` (an attempt failed and another
+ * follows), `failed` (every attempt failed, reported through `onWebhookFailed`).
+ */
+export const WEBHOOK_OUTCOMES = ['delivered', 'retried', 'failed'] as const
+export type WebhookOutcome = (typeof WEBHOOK_OUTCOMES)[number]
 
 export interface WebhookDispatcher {
   /** Add to the engine: `engine.addHooks(dispatcher.hooks)`. */
@@ -105,6 +114,7 @@ export function createWebhookDispatcher({
   options = {},
   clock = systemClock,
   store = engine.shortTermStore,
+  onOutcome,
 }: WebhookDispatcherOptions): WebhookDispatcher {
   // Undefined: node:http/https, connected to the addresses the SSRF check passed.
   const fetchFn = options.fetch
@@ -224,7 +234,12 @@ export function createWebhookDispatcher({
     leaseMs,
     clock,
     closing: closing.signal,
-    send: (t, event, payload, signal) => sendDelivery(t, event, payload, { options, fetch: fetchFn, clock, signal }),
+    send: async (t, event, payload, signal) => {
+      const onRetry = onOutcome && (() => onOutcome('retried'))
+      const outcome = await sendDelivery(t, event, payload, { options, fetch: fetchFn, clock, signal, onRetry })
+      if (outcome.status !== 'stopped') onOutcome?.(outcome.status)
+      return outcome
+    },
     failed: (t, error: TaskcastError, payload: TaskEvent | SSEEnvelope) => engine.emitHook('onWebhookFailed', t.config, error, payload),
     reportError: report,
     reschedule: (ref, at) => spawn(leases.schedule(ref, at)),

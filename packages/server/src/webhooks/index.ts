@@ -4,8 +4,9 @@ export {
   DEFAULT_DELIVERY_LEASE_MS,
   DEFAULT_DELIVERY_RECHECK_MS,
   DEFAULT_DELIVERY_SWEEP_MS,
+  WEBHOOK_OUTCOMES,
 } from './create-webhook-dispatcher.js'
-export type { WebhookDispatcher, WebhookDispatcherOptions } from './create-webhook-dispatcher.js'
+export type { WebhookDispatcher, WebhookDispatcherOptions, WebhookOutcome } from './create-webhook-dispatcher.js'
 export { assertWebhookUrlAllowed } from './assert-webhook-url-allowed.js'
 export { classifyIp } from './ip-ranges.js'
 export type { AddressClass } from './ip-ranges.js'

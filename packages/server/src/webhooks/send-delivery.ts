@@ -31,6 +31,8 @@ export interface SendContext {
   clock: Clock
   /** Aborts the attempt in flight and any wait before the next one. */
   signal: AbortSignal
+  /** An attempt failed and another one follows. */
+  onRetry?: (() => void) | undefined
 }
 
 const encoder = new TextEncoder()
@@ -61,7 +63,10 @@ export async function sendDelivery(
     if (failure?.reason === 'refused') break
     if (!failure) return { status: 'delivered' }
     if (signal.aborted) return { status: 'stopped' }
-    if (attempt < attempts) await sleep(clock, retryDelay(target.retry, attempt), signal)
+    if (attempt < attempts) {
+      context.onRetry?.()
+      await sleep(clock, retryDelay(target.retry, attempt), signal)
+    }
   }
   if (signal.aborted) return { status: 'stopped' }
   return { status: 'failed', error: deliveryError(failure!, attempt) }

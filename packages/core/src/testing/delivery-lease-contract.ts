@@ -1,8 +1,10 @@
-// One suite for every store with webhook delivery leases (core's DeliveryLeaseStore): run
-// unchanged against the memory store and Redis by delivery-leases.test.ts.
-import type { DeliveryLeaseStore, ShortTermStore, Task } from '@taskcast/core'
-import { makeDraft, makeTask, statusDraft } from '@taskcast/core/testing'
+// The delivery lease contract: one suite every store with webhook delivery leases
+// (`ShortTermStore.deliveries`, a DeliveryLeaseStore) must pass unchanged.
 import { afterEach, describe, expect, it } from 'vitest'
+import type { DeliveryLeaseStore } from '../storage/delivery-lease-store.js'
+import type { ShortTermStore } from '../storage/short-term-store.js'
+import type { Task } from '../types.js'
+import { makeDraft, makeTask, statusDraft } from './fixtures.js'
 
 type LeaseStore = ShortTermStore & { readonly deliveries: DeliveryLeaseStore }
 
