@@ -60,21 +60,6 @@ describePostgres('PostgresLongTermStore', () => {
   })
 
   describe('events', () => {
-    test('reads events in index order whatever order they were saved in, with inclusive ranges', async () => {
-      const taskId = randomName('task_')
-      const make = eventFactory(taskId)
-      const events = Array.from({ length: 6 }, () => make())
-      await store.saveEvents([events[3]!, events[0]!, events[5]!])
-      await store.saveEvents([events[4]!, events[1]!, events[2]!])
-
-      expect(await store.getEvents(taskId)).toEqual(events)
-      expect((await store.getEvents(taskId, { fromIndex: 2 })).map((e) => e.index)).toEqual([2, 3, 4, 5])
-      expect((await store.getEvents(taskId, { toIndex: 2 })).map((e) => e.index)).toEqual([0, 1, 2])
-      expect((await store.getEvents(taskId, { fromIndex: 1, toIndex: 3 })).map((e) => e.index)).toEqual([1, 2, 3])
-      expect(await store.getEvents(taskId, { fromIndex: 6 })).toEqual([])
-      expect(await store.getEvents('no-such-task')).toEqual([])
-    })
-
     test('keeps every kind of data exactly: objects, arrays, strings, numbers, JSON null and no data', async () => {
       const taskId = randomName('task_')
       const make = eventFactory(taskId)
@@ -109,24 +94,6 @@ describePostgres('PostgresLongTermStore', () => {
       expect(await rows(taskId)).toEqual(once)
       expect(once.map((row) => row.idx)).toEqual([0, 1, 2, 3])
       expect(await store.getEvents(taskId)).toEqual(batch)
-    })
-
-    test('an event resent within one batch is stored once, the last copy winning', async () => {
-      const taskId = randomName('task_')
-      const make = eventFactory(taskId)
-      const first = make({ data: { v: 'first' } })
-      const second = make()
-      await store.saveEvents([first, second, { ...first, data: { v: 'resent' } }])
-      expect(await store.getEvents(taskId)).toEqual([{ ...first, data: { v: 'resent' } }, second])
-    })
-
-    test('keep-all series keep every event', async () => {
-      const taskId = randomName('task_')
-      const make = eventFactory(taskId)
-      const events = [1, 2, 3, 4].map((n) => make({ seriesId: 'logs', seriesMode: 'keep-all', data: { line: n } }))
-      await store.saveEvents(events.slice(0, 2))
-      await store.saveEvents(events.slice(2))
-      expect(await store.getEvents(taskId)).toEqual(events)
     })
 
     test('saves batches larger than one statement, in order', async () => {

@@ -2,7 +2,7 @@
 // What was acknowledged to the producer still goes out when the process that ended the task
 // delivers it; the consumer of the log never hangs, crashes or retries forever when the task
 // vanishes; its lease and index entry go with the task; what could not go out is reported.
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import {
   MemoryBroadcastProvider,
   MemoryShortTermStore,
@@ -14,18 +14,8 @@ import {
   type WebhookConfig,
 } from '@taskcast/core'
 import { createWebhookDispatcher, type WebhookDispatcher } from '../../src/webhooks/index.js'
-import { startReceiver, type Responder } from './receiver.js'
-
-const cleanups: (() => Promise<void> | void)[] = []
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-})
-
-async function receiver(reply?: Responder) {
-  const r = await startReceiver(reply)
-  cleanups.push(() => r.close())
-  return r
-}
+import { afterThisTest, receiver } from './after-each-test.js'
+import { type Responder } from './receiver.js'
 
 const slowly = (ms: number, status = 200): Responder => async () => {
   await new Promise((resolve) => setTimeout(resolve, ms))
@@ -58,7 +48,7 @@ function start(shared: { broadcast: MemoryBroadcastProvider; store: ShortTermSto
     onWebhookFailed: (_, error, payload) => void failures.push({ error, payload }),
     onUnhandledError: (error, context) => void unhandled.push({ error, source: context.source, taskId: context.taskId }),
   })
-  cleanups.push(async () => {
+  afterThisTest(async () => {
     await dispatcher.close()
     await engine.stop()
   })

@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import {
   MemoryBroadcastProvider,
   MemoryShortTermStore,
@@ -10,7 +10,8 @@ import {
   type WebhookConfig,
 } from '@taskcast/core'
 import { createWebhookDispatcher, type WebhookDispatcher, type WebhookOptions } from '../../src/webhooks/index.js'
-import { startReceiver, type Received, type Receiver, type Reply, type Responder } from './receiver.js'
+import { afterThisTest, receiver } from './after-each-test.js'
+import { type Received, type Reply } from './receiver.js'
 
 const SECRET = 'whsec_test_secret'
 
@@ -25,17 +26,6 @@ interface Harness {
   dispatcher: WebhookDispatcher
   failures: Failure[]
   unhandled: { error: unknown; source: string }[]
-}
-
-const cleanups: (() => Promise<void> | void)[] = []
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-})
-
-async function receiver(reply?: Responder): Promise<Receiver> {
-  const r = await startReceiver(reply)
-  cleanups.push(() => r.close())
-  return r
 }
 
 interface SharedStores {
@@ -56,7 +46,7 @@ function harness(options: WebhookOptions = {}, shared?: SharedStores): Harness {
     onWebhookFailed: (config, error, payload) => void failures.push({ config, error, payload }),
     onUnhandledError: (error, context) => void unhandled.push({ error, source: context.source }),
   })
-  cleanups.push(async () => {
+  afterThisTest(async () => {
     await dispatcher.close()
     await engine.stop()
   })
@@ -173,7 +163,7 @@ describe('webhook delivery', () => {
     const r = await receiver()
     const shared = { broadcast: new MemoryBroadcastProvider(), store: new MemoryShortTermStore() }
     const creator = new TaskEngine({ broadcast: shared.broadcast, shortTermStore: shared.store })
-    cleanups.push(() => creator.stop())
+    afterThisTest(() => creator.stop())
     const task = await creator.createTask({ webhooks: [{ url: r.url, filter: onlyUserEvents }] })
     await creator.transitionTask(task.id, 'running')
     const { engine, dispatcher } = harness({}, shared)
@@ -313,7 +303,7 @@ describe('webhook ordering, isolation and bounds', () => {
     const r = await receiver()
     const shared = { broadcast: new MemoryBroadcastProvider(), store: new MemoryShortTermStore() }
     const other = new TaskEngine({ broadcast: shared.broadcast, shortTermStore: shared.store })
-    cleanups.push(() => other.stop())
+    afterThisTest(() => other.stop())
     const { engine, dispatcher } = harness({}, shared)
     const task = await runningTask(engine, [{ url: r.url, wrap: false, filter: onlyUserEvents }])
     // Published through an engine without a dispatcher: no hook announces them here.

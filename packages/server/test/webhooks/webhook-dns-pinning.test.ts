@@ -5,23 +5,12 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createServer as createTlsServer } from 'node:tls'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { MemoryBroadcastProvider, MemoryShortTermStore, TaskEngine, TaskcastError, type WebhookConfig } from '@taskcast/core'
 import { createWebhookDispatcher, type WebhookOptions } from '../../src/webhooks/index.js'
 import { pinnedLookup } from '../../src/webhooks/pinned-lookup.js'
 import { sendAttempt, type AttemptFailure, type AttemptRequest } from '../../src/webhooks/send-attempt.js'
-import { startReceiver, type Receiver, type Responder } from './receiver.js'
-
-const cleanups: (() => Promise<void> | void)[] = []
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-})
-
-async function receiver(reply?: Responder, options?: { host?: string; port?: number }): Promise<Receiver> {
-  const r = await startReceiver(reply, options)
-  cleanups.push(() => r.close())
-  return r
-}
+import { afterThisTest, receiver } from './after-each-test.js'
 
 const portOf = (url: string) => Number(new URL(url).port)
 
@@ -41,7 +30,7 @@ function dispatcher(options: WebhookOptions) {
   const failures: unknown[] = []
   engine.addHooks(d.hooks)
   engine.addHooks({ onWebhookFailed: (_, error) => void failures.push(error) })
-  cleanups.push(async () => {
+  afterThisTest(async () => {
     await d.close()
     await engine.stop()
   })
@@ -68,7 +57,7 @@ function attempt(overrides: Partial<AttemptRequest> & { url: string }): Promise<
 
 async function listening(server: Server | ReturnType<typeof createTlsServer>): Promise<number> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  cleanups.push(
+  afterThisTest(
     () =>
       new Promise<void>((resolve) => {
         if ('closeAllConnections' in server) server.closeAllConnections()

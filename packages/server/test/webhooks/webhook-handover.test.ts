@@ -1,6 +1,6 @@
 // Delivery as a reader of the task's log, shared through the store: several dispatchers on one
 // store (as several processes on one Redis), restarts, a dead owner's lease, a dead publisher.
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import {
   MemoryBroadcastProvider,
   MemoryShortTermStore,
@@ -11,18 +11,8 @@ import {
 } from '@taskcast/core'
 import { systemClock } from '@taskcast/core/internal'
 import { createWebhookDispatcher, type WebhookDispatcher, type WebhookOptions } from '../../src/webhooks/index.js'
-import { startReceiver, type Received, type Responder } from './receiver.js'
-
-const cleanups: (() => Promise<void> | void)[] = []
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-})
-
-async function receiver(reply?: Responder) {
-  const r = await startReceiver(reply)
-  cleanups.push(() => r.close())
-  return r
-}
+import { afterThisTest, receiver } from './after-each-test.js'
+import { type Received } from './receiver.js'
 
 /** One store and broadcast, shared by the "processes" of a test. */
 function service() {
@@ -51,7 +41,7 @@ function start(shared: Service, options: WebhookOptions = {}, clock?: Clock): Pr
     await dispatcher.close()
     await engine.stop()
   }
-  cleanups.push(stop)
+  afterThisTest(stop)
   return { engine, dispatcher, failures, stop }
 }
 
@@ -129,7 +119,7 @@ describe('webhook delivery shared through the store', () => {
     await first.stop()
     // Published while no process delivers (by a producer on an engine without webhooks).
     const producer = new TaskEngine({ broadcast: shared.broadcast, shortTermStore: shared.store })
-    cleanups.push(() => producer.stop())
+    afterThisTest(() => producer.stop())
     await producer.publishEvents(task.id, [{ type: 'job.3' }, { type: 'skip' }])
     const second = start(shared)
     await second.engine.publishEvent(task.id, { type: 'job.4' })
@@ -232,7 +222,7 @@ describe('webhook delivery shared through the store', () => {
     })
     const dispatcher = createWebhookDispatcher({ engine, options: { allowPrivateNetworks: true } })
     engine.addHooks(dispatcher.hooks)
-    cleanups.push(async () => {
+    afterThisTest(async () => {
       await dispatcher.close()
       await engine.stop()
     })
