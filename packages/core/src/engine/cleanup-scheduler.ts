@@ -43,8 +43,13 @@ export class CleanupScheduler {
     this.deadlines = new DeadlineScheduler(options.clock, (key) => void this.run(key))
   }
 
+  /** The rules that apply to `task`: its own, which replace the global ones, or the global ones. */
+  rulesFor(task: Pick<Task, 'cleanup'>): readonly CleanupRule[] {
+    return task.cleanup?.rules ?? this.options.rules
+  }
+
   taskEnded(task: Task): void {
-    const rules = task.cleanup?.rules ?? this.options.rules
+    const rules = this.rulesFor(task)
     const endedAt = task.completedAt ?? task.updatedAt
     for (const rule of rules) {
       if (!ruleMatches(rule, task)) continue

@@ -165,6 +165,15 @@ export class TaskEngine {
   /** Runs hooks safely from outside the engine (the server's SSE and webhook hooks). */
   emitHook: HookRegistry['emit'] = (name, ...args) => this.hooks.emit(name, ...args)
 
+  /**
+   * Whether a cleanup rule may delete `task` (or events of it) once it ends: its own rules, or
+   * the global ones. Readers that must finish after the end (webhook delivery) read the log while
+   * it is still whole only then.
+   */
+  mayCleanUp(task: Pick<Task, 'cleanup'>): boolean {
+    return this.cleanup.rulesFor(task).length > 0
+  }
+
   /** Reports an error to `onUnhandledError` hooks. */
   reportError: HookRegistry['reportError'] = (error, context) => this.hooks.reportError(error, context)
 

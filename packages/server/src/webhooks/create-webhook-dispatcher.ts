@@ -90,6 +90,8 @@ interface TaskState {
   /** Pokes wait here while the task is read. */
   pending: boolean
   ended: boolean
+  /** A cleanup rule may delete the task once it ends (`engine.mayCleanUp`), so its final log is read then. */
+  cleanedUp: boolean
   /**
    * The log as read the moment this process saw the task end (a terminal event it published),
    * before any cleanup rule could delete the task or its events: the workers here deliver the rest
@@ -194,7 +196,7 @@ export function createWebhookDispatcher({
       remember(known)
       return then(known)
     }
-    const state: TaskState = known ?? { taskId, createdAt: undefined, targets: undefined, missing: false, pending: true, ended: false }
+    const state: TaskState = known ?? { taskId, createdAt: undefined, targets: undefined, missing: false, pending: true, ended: false, cleanedUp: false }
     const waiting = pendingThens.get(state) ?? []
     waiting.push(then)
     if (pendingThens.has(state)) return
@@ -211,6 +213,7 @@ export function createWebhookDispatcher({
           state.targets = task ? targetsOf(task) : []
           state.missing = !task
           state.ended = task ? isTerminalStatus(task.status) : true
+          state.cleanedUp = task ? engine.mayCleanUp(task) : false
           state.pending = false
           for (const run of pendingThens.get(state) ?? []) run(state)
         } catch (error) {
@@ -335,7 +338,7 @@ export function createWebhookDispatcher({
       // The new task's webhooks are known here, which spares a store read at its first event.
       if (closing.signal.aborted) return
       const targets = targetsOf(task)
-      const state: TaskState = { taskId: task.id, createdAt: task.createdAt, targets, missing: false, pending: false, ended: false }
+      const state: TaskState = { taskId: task.id, createdAt: task.createdAt, targets, missing: false, pending: false, ended: false, cleanedUp: engine.mayCleanUp(task) }
       remember(state)
       // In the index from the start, so that an event whose publisher dies before it pokes is still found.
       if (targets.length > 0) {
@@ -354,7 +357,7 @@ export function createWebhookDispatcher({
       // events. The engine schedules its cleanup only after this hook returns, so a read issued
       // now comes first (the store answers commands in order).
       const state = tasks.get(event.taskId)
-      if (terminal && state && (state.targets === undefined || state.targets.length > 0)) {
+      if (terminal && state && (state.targets === undefined || (state.cleanedUp && state.targets.length > 0))) {
         state.finalLog ??= store.getEvents(event.taskId)
         state.finalLog.catch(() => undefined)
       }
