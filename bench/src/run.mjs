@@ -16,6 +16,7 @@ import { publishBatch, publishSingle } from './scenarios/publish.mjs'
 import { producerVsBatch } from './scenarios/producer.mjs'
 import { lateJoiners } from './scenarios/late-joiners.mjs'
 import { replayAccumulate, replayKeepAll } from './scenarios/replay.mjs'
+import { globalStream, taskList } from './scenarios/watching.mjs'
 import { startServer } from './servers.mjs'
 
 const SCENARIOS = [
@@ -30,6 +31,8 @@ const SCENARIOS = [
   { name: 'late-joiners', run: lateJoiners },
   // RSS moves in whole heap pages: three fresh servers, the median counts.
   { name: 'idle-connections', run: idleConnections, repeat: 3 },
+  { name: 'task-list', run: taskList },
+  { name: 'global-stream', run: globalStream },
 ]
 
 function parseArgs(argv) {

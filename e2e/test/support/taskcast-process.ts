@@ -13,6 +13,7 @@ export type RedisAddress = { url: string } | { cluster: string[] }
 /** The subset of the CLI's config file the scenarios use (see packages/cli/README.md). */
 export interface TaskcastConfig {
   logLevel?: 'debug' | 'info' | 'warn' | 'error'
+  auth?: { mode: 'jwt'; jwt: { secret: string } }
   adapters: {
     broadcast: { provider: 'redis'; keyPrefix: string } & RedisAddress
     shortTerm: { provider: 'redis'; keyPrefix: string } & RedisAddress

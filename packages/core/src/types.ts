@@ -37,6 +37,7 @@ export const PERMISSION_SCOPES = [
   'task:manage',
   'task:resolve',
   'task:cancel',
+  'task:list',
   'event:publish',
   'event:subscribe',
   'event:history',

@@ -1,11 +1,12 @@
 // PostgresLongTermStore: core's LongTermStore on PostgreSQL (SPEC §6), with compacted series rows.
 import { isTerminalStatus, TASK_STATUSES, TaskcastError } from '@taskcast/core'
-import type { EventRange, LongTermStore, Task, TaskEvent } from '@taskcast/core'
+import type { EventRange, LongTermStore, Task, TaskEvent, TaskIndexPage, TaskIndexQuery } from '@taskcast/core'
 import type { Pool } from 'pg'
 import { withClient, withTransaction } from './connection.js'
 import { upsertEventsStatements, type Run } from './event-rows.js'
 import { runMigrations, type AppliedMigration } from './migrations/run-migrations.js'
 import { resolveOptions, type PostgresLongTermStoreOptions, type ResolvedOptions } from './options.js'
+import { taskIndexPage, taskIndexStatement, type TaskIndexRow } from './task-index-query.js'
 import { fromTextColumn, toTextColumn } from './text-column.js'
 
 const TERMINAL_STATUSES = TASK_STATUSES.filter(isTerminalStatus)
@@ -168,6 +169,17 @@ export class PostgresLongTermStore implements LongTermStore {
         : client.query(`DELETE FROM ${names.events} WHERE task_id = $1 AND id = ANY($2::text[])`, [taskId, eventIds]),
     )
     return result.rowCount ?? 0
+  }
+
+  /**
+   * One page of the archived tasks (SPEC §21): one statement on the indexes of migration 0003,
+   * which PostgreSQL keeps with every `saveTask` and `deleteTask`.
+   */
+  async listTasks(query: TaskIndexQuery): Promise<TaskIndexPage> {
+    const { pool, names } = await this.ready()
+    const { text, values, scanBound } = taskIndexStatement(names.tasks, query)
+    const { rows } = await withClient(pool, 'listing tasks', (client) => client.query<TaskIndexRow>(text, values))
+    return taskIndexPage(rows, query, scanBound)
   }
 
   /** Resolves when PostgreSQL answers `SELECT 1`; never runs migrations. */

@@ -53,6 +53,7 @@ describe('migration files', () => {
 const ALL = [
   { version: 1, name: 'init' },
   { version: 2, name: 'series-places' },
+  { version: 3, name: 'task-index' },
 ]
 
 describePostgres('runMigrations', () => {
@@ -93,7 +94,7 @@ describePostgres('runMigrations', () => {
     const schema = newSchema()
     const applied = await runMigrations(admin, { schema })
     expect(applied).toEqual(ALL)
-    expect(MIGRATIONS.map((m) => m.version)).toEqual([1, 2])
+    expect(MIGRATIONS.map((m) => m.version)).toEqual([1, 2, 3])
     expect(await recorded(schema)).toEqual(ALL)
     expect(await tables(schema)).toEqual(['taskcast_events', 'taskcast_migrations', 'taskcast_tasks'])
     const { rows } = await admin.query<{ indexname: string }>(
@@ -105,6 +106,8 @@ describePostgres('runMigrations', () => {
       'taskcast_events_pkey',
       'taskcast_events_series_key',
       'taskcast_migrations_pkey',
+      'taskcast_tasks_by_created',
+      'taskcast_tasks_by_status',
       'taskcast_tasks_pkey',
     ])
   })
@@ -209,7 +212,7 @@ describePostgres('runMigrations', () => {
       ],
     )
 
-    expect(await runMigrations(admin, { schema })).toEqual([{ version: 2, name: 'series-places' }])
+    expect(await runMigrations(admin, { schema })).toEqual(ALL.slice(1))
     expect(await store.getTask(task.id)).toEqual(task)
     expect(await store.getEvents(task.id)).toEqual([
       { ...status, data: { status: 'completed' } },

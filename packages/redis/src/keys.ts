@@ -38,6 +38,45 @@ export function liveChannel(prefix: string, taskId: string): string {
   return `${prefix}live:{${taskId}}`
 }
 
+/** The pattern that matches every task's live channel (`GET /events` subscribes with it). */
+export function liveChannelPattern(prefix: string): string {
+  return `${prefix}live:*`
+}
+
+/**
+ * The channel on which processes ask one another how many subscribers a task has; answers go
+ * to `controlReplyChannel` of the asker.
+ */
+export function controlChannel(prefix: string): string {
+  return `${prefix}control`
+}
+
+export function controlReplyChannel(prefix: string, origin: string): string {
+  return `${prefix}control:${origin}`
+}
+
+/**
+ * The task index (SPEC §21): sorted sets of `taskIndexKey` members (all scored 0, read by
+ * lex range), one of every task and one per status. Like `deadlines` they have no task hash
+ * tag, so they are written by plain commands next to a task's scripts, never inside them.
+ */
+export function taskIndexKeyOfAll(prefix: string): string {
+  return `${prefix}index:all`
+}
+
+export function taskIndexKeyOfStatus(prefix: string, status: string): string {
+  return `${prefix}index:status:${status}`
+}
+
+/**
+ * Index members of tasks whose keys carry a TTL (`retentionSeconds`, `expire()`), scored by
+ * the earliest time (ms since epoch) they may vanish: what `listTasks` prunes from the index
+ * sets, so entries of expired tasks do not pile up where no page ever reads.
+ */
+export function taskIndexKeyOfExpiring(prefix: string): string {
+  return `${prefix}index:expiring`
+}
+
 /**
  * The `keyPrefix` option of every adapter, checked by its constructor. A brace in the prefix
  * would become the hash tag of every key, putting all tasks in one cluster slot (and breaking

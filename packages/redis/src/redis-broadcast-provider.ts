@@ -1,5 +1,6 @@
 // RedisBroadcastProvider: live events over Redis pub/sub, one subscriber connection per
-// provider shared by all local subscribers, one SUBSCRIBE per task however many listen.
+// provider shared by all local subscribers, one SUBSCRIBE per task however many listen, one
+// PSUBSCRIBE for every task's events however many global handlers listen.
 import type { BroadcastHandler, BroadcastProvider, TaskEvent } from '@taskcast/core'
 import {
   closeClient,
@@ -10,14 +11,15 @@ import {
   type RedisConnectionOptions,
 } from './connection.js'
 import { toTaskcastError } from './errors.js'
-import { checkKeyPrefix, DEFAULT_KEY_PREFIX, liveChannel } from './keys.js'
+import { checkKeyPrefix, DEFAULT_KEY_PREFIX, liveChannel, liveChannelPattern } from './keys.js'
+import { SubscriberCounts } from './subscriber-counts.js'
 
 /** The field a message adds to the event's JSON to name the provider that sent it. */
 const ORIGIN_FIELD = '_origin'
 
 export interface RedisBroadcastProviderOptions extends RedisConnectionOptions {
   /**
-   * Prepended to every channel (`<prefix>live:{<taskId>}`); must not contain braces.
+   * Prepended to every channel (`<prefix>live:{<taskId>}`, `<prefix>control`); must not contain braces.
    * @defaultValue 'taskcast:'
    */
   keyPrefix?: string
@@ -33,6 +35,10 @@ export interface RedisBroadcastProviderOptions extends RedisConnectionOptions {
  * while a subscriber is disconnected are lost, and readers fill the gap from the
  * short-term store.
  *
+ * Global handlers (`subscribeAll`) share one PSUBSCRIBE of every task's channel, so publishing
+ * costs nothing extra. Subscriber counts are asked for on a control channel and answered on
+ * the asker's own reply channel.
+ *
  * @example
  * ```ts
  * const broadcast = new RedisBroadcastProvider({ url: 'redis://127.0.0.1:6379' })
@@ -42,18 +48,31 @@ export interface RedisBroadcastProviderOptions extends RedisConnectionOptions {
 export class RedisBroadcastProvider implements BroadcastProvider {
   /** Called when a handler throws; the other handlers still run. */
   onHandlerError: (error: unknown) => void = (error) => console.error('[taskcast] broadcast handler failed', error)
-  /** Called when the subscriber connection fails a (UN)SUBSCRIBE or receives a message that is not an event. */
+  /**
+   * Called when the subscriber connection fails a (UN)SUBSCRIBE or receives a message that is
+   * not an event (or not a count question or answer), and when asking or answering a count fails.
+   */
   onError: (error: unknown) => void = (error) => console.error('[taskcast] redis broadcast error', error)
 
   private readonly prefix: string
+  private readonly pattern: string
+  private readonly id = globalThis.crypto.randomUUID()
   /** How this provider's messages begin: `{"_origin":"<random id>"`. */
-  private readonly origin = `{"${ORIGIN_FIELD}":${JSON.stringify(globalThis.crypto.randomUUID())}`
+  private readonly origin = `{"${ORIGIN_FIELD}":${JSON.stringify(this.id)}`
   private readonly publisher: WriteConnection
   private readonly subscriber: RedisClient
   /** Handlers by channel; a channel is subscribed exactly while its set is non-empty. */
   private readonly handlers = new Map<string, Set<BroadcastHandler>>()
   /** Resolves when the channel's SUBSCRIBE is acknowledged. */
   private readonly subscribed = new Map<string, Promise<void>>()
+  /** Handlers of every task's events; the pattern is subscribed exactly while the set is non-empty. */
+  private readonly globalHandlers = new Set<BroadcastHandler>()
+  /**
+   * The event of the last message, kept for the other delivery of the same PUBLISH: a channel
+   * subscribed both by name and by pattern gets a `message` and a `pmessage`, one after the other.
+   */
+  private lastDecoded: { message: string; event: TaskEvent | undefined; by: 'channel' | 'pattern' } | undefined
+  private readonly counts: SubscriberCounts
   /** Catch-up callbacks of the subscribers that gave one. */
   private readonly resyncs = new Map<BroadcastHandler, () => void>()
   /** (UN)SUBSCRIBE commands not yet acknowledged. */
@@ -64,11 +83,23 @@ export class RedisBroadcastProvider implements BroadcastProvider {
 
   constructor(options: RedisBroadcastProviderOptions) {
     this.prefix = checkKeyPrefix(options.keyPrefix ?? DEFAULT_KEY_PREFIX)
+    this.pattern = liveChannelPattern(this.prefix)
     this.publisher = new WriteConnection(options, 'RedisBroadcastProvider')
     this.subscriber = openSubscriber(options)
+    this.counts = new SubscriberCounts(this.prefix, this.id, {
+      writable: () => this.publisher.ready(),
+      publish: (channel, message) => this.publishRaw(channel, message),
+      subscribe: (channel) => (this.closed ? Promise.resolve() : this.send(() => this.subscriber.subscribe(channel))),
+      nodeLocalReceivers: this.publisher.client.isCluster,
+      onError: (error) => this.onError(error),
+      onHandlerError: (error) => this.onHandlerError(error),
+    })
     // ioredis reconnects by itself; a listener keeps connection errors from being logged as unhandled.
     this.subscriber.on('error', () => {})
     this.subscriber.on('message', (channel: string, message: string) => this.dispatch(channel, message))
+    this.subscriber.on('pmessage', (pattern: string, channel: string, message: string) => {
+      if (pattern === this.pattern) this.dispatchAll(channel, message)
+    })
     // After a reconnect ioredis re-subscribes; messages published meanwhile are gone, so once
     // the re-subscriptions are acknowledged (a PING reply comes after them) readers catch up.
     let connectedBefore = false
@@ -85,21 +116,20 @@ export class RedisBroadcastProvider implements BroadcastProvider {
   }
 
   /**
-   * Delivers `event` to this provider's own subscribers of the task at once (in publish
-   * order, before the returned promise settles), then publishes it for other processes.
-   * The message carries this provider's origin so that its echo is not delivered twice.
+   * Delivers `event` to this provider's own subscribers of the task and global handlers at
+   * once (in publish order, before the returned promise settles), then publishes it for other
+   * processes. The message carries this provider's origin so that its echo is not delivered twice.
    */
   async publish(taskId: string, event: TaskEvent): Promise<void> {
     const channel = liveChannel(this.prefix, taskId)
     const json = JSON.stringify(event)
     const local = this.handlers.get(channel)
-    if (local) this.deliver(local, JSON.parse(json) as TaskEvent)
-    await this.publisher.ready()
-    try {
-      await this.publisher.client.publish(channel, json === '{}' ? `${this.origin}}` : `${this.origin},${json.slice(1)}`)
-    } catch (error) {
-      throw toTaskcastError(error)
+    if (local || this.globalHandlers.size > 0) {
+      const copy = JSON.parse(json) as TaskEvent
+      if (local) this.deliver(local, copy)
+      this.deliver(this.globalHandlers, copy)
     }
+    await this.publishRaw(channel, json === '{}' ? `${this.origin}}` : `${this.origin},${json.slice(1)}`)
   }
 
   subscribe(taskId: string, handler: BroadcastHandler, onResync?: () => void): () => void {
@@ -133,6 +163,36 @@ export class RedisBroadcastProvider implements BroadcastProvider {
   }
 
   /**
+   * Registers `handler` for every task's events, from every process (deletion messages
+   * included), with one PSUBSCRIBE shared by all global handlers.
+   */
+  subscribeAll(handler: BroadcastHandler): () => void {
+    if (this.closed) return () => {}
+    if (this.globalHandlers.size === 0) void this.send(() => this.subscriber.psubscribe(this.pattern))
+    // Wrapped so one function subscribed twice counts (and unsubscribes) twice.
+    const entry: BroadcastHandler = (event) => handler(event)
+    this.globalHandlers.add(entry)
+    return () => {
+      if (!this.globalHandlers.delete(entry) || this.globalHandlers.size > 0) return
+      if (!this.closed) void this.send(() => this.subscriber.punsubscribe(this.pattern))
+    }
+  }
+
+  /** Answers other processes' `countElsewhere` with `count` (the latest function given is used). */
+  serveSubscriberCounts(count: (taskId: string) => number): void {
+    this.counts.serve(count)
+  }
+
+  /**
+   * Asks every other process on this Redis; never rejects (a Redis failure is reported through
+   * `onError` and the answers so far, or 0, are the result). On one node it resolves as soon as
+   * every receiver of the question answered; on Redis Cluster it waits for `timeoutMs`.
+   */
+  countElsewhere(taskId: string, timeoutMs: number): Promise<number> {
+    return this.counts.countElsewhere(taskId, timeoutMs)
+  }
+
+  /**
    * Resolves once both connections are up and every SUBSCRIBE and UNSUBSCRIBE issued so
    * far (including ioredis' re-subscription after a reconnect) is acknowledged by Redis:
    * from then on, events published anywhere reach this provider's subscribers.
@@ -149,24 +209,54 @@ export class RedisBroadcastProvider implements BroadcastProvider {
     if (this.closed) return
     this.closed = true
     this.handlers.clear()
+    this.globalHandlers.clear()
     this.resyncs.clear()
+    this.counts.close()
     await Promise.all([closeClient(this.subscriber), this.publisher.close()])
   }
 
+  private async publishRaw(channel: string, message: string): Promise<number> {
+    await this.publisher.ready()
+    try {
+      return await this.publisher.client.publish(channel, message)
+    } catch (error) {
+      throw toTaskcastError(error)
+    }
+  }
+
   private dispatch(channel: string, message: string): void {
+    if (this.counts.receive(channel, message)) return
     // Our own publish, already delivered locally.
     if (message.startsWith(this.origin)) return
     const set = this.handlers.get(channel)
     if (!set) return
-    let event: TaskEvent & { [ORIGIN_FIELD]?: string }
+    const event = this.decode(message, 'channel', this.globalHandlers.size > 0)
+    if (event) this.deliver(set, event)
+  }
+
+  private dispatchAll(channel: string, message: string): void {
+    if (message.startsWith(this.origin) || this.globalHandlers.size === 0) return
+    const event = this.decode(message, 'pattern', this.handlers.has(channel))
+    if (event) this.deliver(this.globalHandlers, event)
+  }
+
+  /**
+   * The event of a message, parsed once for both deliveries of one PUBLISH (`undefined`, reported
+   * once, when it is not JSON). `keep` says whether the other delivery may follow.
+   */
+  private decode(message: string, by: 'channel' | 'pattern', keep: boolean): TaskEvent | undefined {
+    const last = this.lastDecoded
+    this.lastDecoded = undefined
+    if (last && last.by !== by && last.message === message) return last.event
+    let event: (TaskEvent & { [ORIGIN_FIELD]?: string }) | undefined
     try {
       event = JSON.parse(message) as TaskEvent
+      delete event[ORIGIN_FIELD]
     } catch (error) {
       this.onError(error)
-      return
     }
-    delete event[ORIGIN_FIELD]
-    this.deliver(set, event)
+    if (keep) this.lastDecoded = { message, event, by }
+    return event
   }
 
   private deliver(set: Set<BroadcastHandler>, event: TaskEvent): void {

@@ -9,17 +9,21 @@ import {
   type ShortTermStore,
   type Task,
   type TaskEvent,
+  type TaskIndexPage,
+  type TaskIndexQuery,
   type TransitionOutcome,
   type TransitionRequest,
 } from '@taskcast/core'
-import { sequenceGap, staleProducer } from '@taskcast/core/internal'
+import { sequenceGap, staleProducer, taskIndexKey } from '@taskcast/core/internal'
 import { defineScripts, type TaskcastScripts } from './commands/index.js'
 import { WriteConnection, type RedisClient, type RedisConnectionOptions } from './connection.js'
+import { CreatedAtCache } from './created-at-cache.js'
 import { SCRIPT_CODES, scriptCodeError, toTaskcastError } from './errors.js'
 import { decodeEvent, encodeDraft, joinAroundField } from './event-codec.js'
 import { checkKeyPrefix, deadlinesKey, DEFAULT_KEY_PREFIX, outboxKey, taskKeys } from './keys.js'
 import { decodeTask, encodePatch, encodeTaskFields } from './task-codec.js'
 import { RedisDeliveryLeases } from './redis-delivery-leases.js'
+import { memberOf, RedisTaskIndex } from './task-index.js'
 
 /** An archive outbox entry, as core's `ShortTermStore.outboxList` gives it. */
 type OutboxEntry = Awaited<ReturnType<NonNullable<ShortTermStore['outboxList']>>>[number]
@@ -42,9 +46,10 @@ export interface RedisShortTermStoreOptions extends RedisConnectionOptions {
 /**
  * Tasks and their event logs in Redis (SPEC §6). Per task, with `{id}` as hash tag:
  * `task:{id}` (hash), `events:{id}` (sorted set of event JSON scored by index),
- * `series:{id}` (hash of series state) and `ids:{id}` (hash event id → index); and two
- * shared sorted sets that outlive any process: `deadlines` (TTL deadlines) and `outbox`
- * (the archive outbox: tasks whose changes may not be in the long-term store yet).
+ * `series:{id}` (hash of series state) and `ids:{id}` (hash event id → index); and shared
+ * sorted sets that outlive any process: `deadlines` (TTL deadlines), `outbox` (the archive
+ * outbox: tasks whose changes may not be in the long-term store yet) and the `index:*` sets
+ * of the task index (`listTasks`, see task-index.ts).
  *
  * @example
  * ```ts
@@ -59,6 +64,8 @@ export class RedisShortTermStore implements ShortTermStore {
   private readonly deadlines: string
   private readonly outbox: string
   private readonly retentionMs: number
+  private readonly index: RedisTaskIndex
+  private readonly createdAts = new CreatedAtCache()
   /** The archive outbox is in Redis: what one process did not archive, another one does. */
   readonly outboxDurable = true
 
@@ -73,29 +80,46 @@ export class RedisShortTermStore implements ShortTermStore {
     this.retentionMs = retention === undefined ? 0 : Math.ceil(retention * 1000)
     this.connection = new WriteConnection(options, 'RedisShortTermStore')
     this.client = defineScripts(this.connection.client)
+    this.index = new RedisTaskIndex(this.client, this.prefix, (command) => this.run(command))
   }
 
   async createTask(task: Task): Promise<boolean> {
-    const created = await this.run(() =>
+    // The index entries go first, so that a stored task is never missing from the index.
+    const entries = this.index.entriesOf(task, this.retentionMs)
+    const { result: created, indexed } = await this.index.writeBefore(entries, () =>
       this.client.taskcastCreateTask(...this.keys(task.id), this.retentionMs, ...encodeTaskFields(task)),
     )
-    if (created !== 1) return false
-    // A separate command, after the script: the deadlines key has no task hash tag, so on
+    if (created !== 1) {
+      // Best effort: an entry left behind is a ghost, which the first page that reads it drops.
+      await this.index.refused(task).catch(() => undefined)
+      return false
+    }
+    this.createdAts.set(task.id, task.createdAt)
+    // Separate commands, after the script: the deadlines key has no task hash tag, so on
     // Redis Cluster it may live in another slot than the task's keys. Should the process die
     // between the two, `transitionTask` records the deadline again when the task starts.
-    if (task.ttl !== undefined) await this.recordDeadline(task)
+    await Promise.all([
+      indexed ? undefined : this.index.write(entries),
+      task.ttl === undefined ? undefined : this.recordDeadline(task),
+    ])
     return true
   }
 
   async getTask(taskId: string): Promise<Task | null> {
     const hash = await this.run(() => this.client.hgetall(this.keys(taskId)[0]))
-    return Object.keys(hash).length === 0 ? null : decodeTask(hash)
+    if (Object.keys(hash).length === 0) return null
+    const task = decodeTask(hash)
+    this.createdAts.set(taskId, task.createdAt)
+    return task
   }
 
   async transitionTask(taskId: string, request: TransitionRequest): Promise<TransitionOutcome | null> {
     const { set, remove } = encodePatch(request.patch)
     const draft = encodeDraft(request.event)
-    const result = await this.run(() =>
+    const to = request.patch.status
+    // The new status' entry goes first (a guess of the member: the script returns the real one).
+    const guess = await this.guessMember(taskId)
+    const { result, indexed } = await this.index.writeBefore(guess === undefined ? [] : [this.index.statusEntry(guess, to)], () =>
       this.client.taskcastTransitionTask(
         ...this.keys(taskId),
         this.retentionMs,
@@ -108,16 +132,22 @@ export class RedisShortTermStore implements ShortTermStore {
       ),
     )
     if (typeof result === 'number') {
+      if (guess !== undefined) await this.index.unmoved(guess, to).catch(() => undefined)
       if (result === SCRIPT_CODES.STATUS_CHANGED) return null
       throw scriptCodeError(result, taskId)
     }
     const [index, ...hash] = result
     const task = decodeTask(hash)
-    if (task.ttl !== undefined && !isTerminalStatus(task.status)) {
+    this.createdAts.set(taskId, task.createdAt)
+    const moved = this.index.moved(taskIndexKey(task), request.from, task.status, guess)
+    await Promise.all([
+      // Best effort once the entry written before the script is there: the transition
+      // happened, and a stale entry of the old status is skipped (and removed) by readers.
+      indexed ? moved.catch(() => undefined) : moved,
       // Repairs a deadline lost between createTask's two commands. Best effort: the
       // transition happened, and in the normal case the deadline is already recorded.
-      await this.recordDeadline(task).catch(() => undefined)
-    }
+      task.ttl !== undefined && !isTerminalStatus(task.status) ? this.recordDeadline(task).catch(() => undefined) : undefined,
+    ])
     return { task, event: { ...draft.event, index: Number(index) } as TaskEvent }
   }
 
@@ -171,11 +201,21 @@ export class RedisShortTermStore implements ShortTermStore {
   }
 
   async deleteTask(taskId: string): Promise<boolean> {
-    const existed = (await this.run(() => this.client.taskcastDeleteTask(...this.keys(taskId)))) === 1
-    // Second, and best effort: a failure leaves a stray entry, which the first poll past its
-    // deadline drops (it finds no task), rather than a task without its deadline.
-    await this.clearDeadline(taskId).catch(() => undefined)
-    return existed
+    const keys = this.keys(taskId)
+    // One round trip: both go to the task's slot, whose connection runs them in this order.
+    const [createdAt, deleted] = await this.run(() =>
+      Promise.all([this.client.hget(keys[0], 'createdAt'), this.client.taskcastDeleteTask(...keys)]),
+    )
+    this.createdAts.delete(taskId)
+    const member = memberOf(taskId, createdAt)
+    // Second, and best effort: a failure leaves stray entries, which the first poll past the
+    // deadline and the first page that reads the index entry drop (they find no task),
+    // rather than a task without its deadline or its entries.
+    await Promise.all([
+      this.clearDeadline(taskId).catch(() => undefined),
+      member === undefined ? undefined : this.index.forget([member]).catch(() => undefined),
+    ])
+    return deleted === 1
   }
 
   async deleteEvents(taskId: string, eventIds?: string[]): Promise<number> {
@@ -191,7 +231,23 @@ export class RedisShortTermStore implements ShortTermStore {
   }
 
   async expire(taskId: string, seconds: number): Promise<void> {
-    await this.run(() => this.client.taskcastExpireTask(...this.keys(taskId), Math.max(0, Math.ceil(seconds * 1000))))
+    const ms = Math.max(0, Math.ceil(seconds * 1000))
+    const member = await this.guessMember(taskId)
+    await Promise.all([
+      // When the index entries may become ghosts, for the prune of listTasks (see task-index.ts).
+      // Taken before the script reads Redis' clock, so never later than the keys vanish; the
+      // prune reads the task before it drops anything, so a wrong guess costs nothing.
+      member === undefined ? undefined : this.index.expiresAt(member, Date.now() + ms).catch(() => undefined),
+      this.run(() => this.client.taskcastExpireTask(...this.keys(taskId), ms)),
+    ])
+  }
+
+  /**
+   * One page of the task index (SPEC §21): sorted sets next to the tasks' keys, checked
+   * against the tasks as they are read (see task-index.ts and the README, "Task index").
+   */
+  async listTasks(query: TaskIndexQuery): Promise<TaskIndexPage> {
+    return this.index.list(query)
   }
 
   /**
@@ -259,6 +315,12 @@ export class RedisShortTermStore implements ShortTermStore {
 
   private keys(taskId: string) {
     return taskKeys(this.prefix, taskId)
+  }
+
+  /** The task's index member, from the `createdAt` this process saw last or else read from Redis. */
+  private async guessMember(taskId: string): Promise<string | undefined> {
+    const createdAt = this.createdAts.get(taskId)
+    return createdAt === undefined ? this.index.memberOfStored(taskId) : taskIndexKey({ id: taskId, createdAt })
   }
 
   /** Sends a command only over a live connection, and reports failures as TaskcastErrors. */

@@ -7,6 +7,8 @@ import {
   type SubscribeFilter,
   type Task,
   type TaskEvent,
+  type TaskListPage,
+  type TaskListQuery,
   type TaskStatus,
   type TransitionPayload,
 } from '@taskcast/core'
@@ -14,6 +16,7 @@ import {
   DEFAULT_RECONNECT,
   openSubscription,
   toSubscribeSearchParams,
+  toTaskListSearchParams,
   type ConnectionSettings,
   type SubscribeOptions,
   type TaskSubscription,
@@ -88,14 +91,27 @@ export class TaskcastServerClient {
     return (await request<Task>(this.settings, 'POST', '/tasks', { body: input, signal: options.signal, recogniseRepeat })).body
   }
 
-  /** The task, or `null` when the server has none by that id (as `engine.getTask`). */
-  async getTask(taskId: string, options: RequestOptions = {}): Promise<Task | null> {
+  /**
+   * The task, or `null` when the server has none by that id (as `engine.getTask`), with
+   * `subscribers`: its open streams on every server process.
+   */
+  async getTask(taskId: string, options: RequestOptions = {}): Promise<(Task & { subscribers?: number }) | null> {
     try {
-      return (await request<Task>(this.settings, 'GET', taskPath(taskId), { signal: options.signal })).body
+      return (await request<Task & { subscribers?: number }>(this.settings, 'GET', taskPath(taskId), { signal: options.signal })).body
     } catch (error) {
       if (TaskcastError.isInstance(error) && error.code === 'TASK_NOT_FOUND') return null
       throw error
     }
+  }
+
+  /**
+   * A page of tasks, newest first (as `engine.listTasks`); pass its `nextCursor` as `cursor`
+   * for the next one. Needs the `task:list` scope.
+   * @throws TaskcastError `VALIDATION_ERROR` (`details.field`), `FORBIDDEN`, …
+   */
+  async listTasks(query: TaskListQuery = {}, options: RequestOptions = {}): Promise<TaskListPage> {
+    const params = toTaskListSearchParams(query)
+    return (await request<TaskListPage>(this.settings, 'GET', '/tasks', { query: params, signal: options.signal })).body
   }
 
   /** @throws TaskcastError `INVALID_TRANSITION`, `CONFLICT`, `TASK_NOT_FOUND`, … */

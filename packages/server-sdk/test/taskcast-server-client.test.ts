@@ -28,7 +28,7 @@ describe('TaskcastServerClient', () => {
   it('creates, reads, runs and completes a task', async () => {
     const created = await sdk.createTask({ type: 'llm.chat', params: { prompt: 'hi' }, ttl: 60 })
     expect(created).toMatchObject({ type: 'llm.chat', status: 'pending', params: { prompt: 'hi' }, ttl: 60 })
-    expect(await sdk.getTask(created.id)).toEqual(created)
+    expect(await sdk.getTask(created.id)).toEqual({ ...created, subscribers: 0 })
     const running = await sdk.transitionTask(created.id, 'running')
     expect(running.status).toBe('running')
     const done = await sdk.transitionTask(created.id, 'completed', { result: { output: 'ok' } })
@@ -38,6 +38,24 @@ describe('TaskcastServerClient', () => {
 
   it('returns null for a task that does not exist, as the engine does', async () => {
     expect(await sdk.getTask('nope')).toBeNull()
+  })
+
+  it('lists tasks page by page with the shared query codec', async () => {
+    const type = `list.${Date.now()}`
+    const created = []
+    for (let i = 0; i < 5; i++) created.push(await sdk.createTask({ type }))
+    await sdk.transitionTask(created[1]!.id, 'running')
+    const newest = [...created].reverse().map((task) => task.id)
+    const first = await sdk.listTasks({ type: [type], limit: 3 })
+    expect(first.tasks.map((task) => task.id)).toEqual(newest.slice(0, 3))
+    const second = await sdk.listTasks({ type: [type], limit: 3, cursor: first.nextCursor! })
+    expect(second.tasks.map((task) => task.id)).toEqual(newest.slice(3))
+    expect(second.nextCursor).toBeNull()
+    const running = await sdk.listTasks({ type: [type], status: ['running', 'blocked'] })
+    expect(running.tasks.map((task) => task.id)).toEqual([created[1]!.id])
+    const error = await rejection(sdk.listTasks({ limit: 501 }))
+    expect(error.code).toBe('VALIDATION_ERROR')
+    expect(error.details?.field).toBe('limit')
   })
 
   it('publishes one event and batches with consecutive indexes', async () => {
@@ -213,7 +231,7 @@ describe('TaskcastServerClient auth', () => {
       let calls = 0
       const admin = new TaskcastServerClient({ baseUrl: secured.url, token: () => (calls++, 'admin') })
       const task = await admin.createTask()
-      expect(await admin.getTask(task.id)).toEqual(task)
+      expect(await admin.getTask(task.id)).toEqual({ ...task, subscribers: 0 })
       expect(calls).toBe(2)
       const reader = new TaskcastServerClient({ baseUrl: secured.url, token: 'reader' })
       expect((await rejection(reader.createTask())).code).toBe('FORBIDDEN')

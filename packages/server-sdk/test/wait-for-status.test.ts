@@ -83,7 +83,7 @@ describe('waitForStatus', () => {
     const blocked = await blockedTask()
     const requests: string[] = []
     const { client } = recordingClient(requests)
-    expect(await client.waitForStatus(pending.id, ['pending', 'running'])).toEqual(pending)
+    expect(await client.waitForStatus(pending.id, ['pending', 'running'])).toEqual({ ...pending, subscribers: 0 })
     expect((await client.waitForStatus(blocked, ['paused', 'blocked'])).blockedRequest).toEqual(QUESTION)
     expect(requests).toEqual([`/tasks/${pending.id}`, `/tasks/${blocked}`])
   })

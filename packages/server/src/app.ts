@@ -16,8 +16,11 @@ import type { RouteContext, TaskcastEnv } from './route-context.js'
 import { registerEventRoutes } from './routes/events.js'
 import { registerHealthRoute } from './routes/health.js'
 import { registerMetricsRoute } from './routes/metrics.js'
+import { registerOpenApiRoute } from './routes/openapi.js'
 import { registerSseRoute } from './routes/sse.js'
 import { registerTaskRoutes } from './routes/tasks.js'
+import { registerTaskListRoute } from './routes/task-list.js'
+import { registerGlobalEventsRoute } from './routes/global-events.js'
 import { SseRegistry } from './sse/sse-registry.js'
 import { createWebhookDispatcher } from './webhooks/index.js'
 
@@ -94,13 +97,16 @@ export function createTaskcastApp(options: TaskcastAppOptions): TaskcastApp {
     )
   }
   // Before the auth middleware: health needs no credentials, and a scraper brings the metrics token.
+  registerOpenApiRoute(app)
   registerHealthRoute(app, ctx)
   if (served?.route) registerMetricsRoute(app, served.metrics, served.token)
   if (metrics) app.use('*', countRequestStoreErrors(metrics, connections))
   app.use('*', createAuthMiddleware(auth))
+  registerTaskListRoute(app, ctx)
   registerTaskRoutes(app, ctx)
   registerEventRoutes(app, ctx)
   registerSseRoute(app, ctx)
+  registerGlobalEventsRoute(app, ctx)
 
   const removeHooks: (() => void)[] = []
   if (options.hooks) removeHooks.push(engine.addHooks(options.hooks))

@@ -1,7 +1,8 @@
 // Test harness: an engine over the in-memory adapters, a real loopback HTTP server, and polling.
 import type { AddressInfo } from 'node:net'
 import { serve, type ServerType } from '@hono/node-server'
-import { MemoryBroadcastProvider, MemoryShortTermStore, TaskEngine, type TaskcastHooks, type TaskEngineOptions } from '@taskcast/core'
+import { MemoryBroadcastProvider, MemoryShortTermStore, TaskEngine, type PermissionScope, type TaskcastHooks, type TaskEngineOptions } from '@taskcast/core'
+import type { AuthContext } from '../src/index.js'
 
 export interface TestEngine {
   engine: TaskEngine
@@ -71,5 +72,22 @@ export function json(body: unknown, init: RequestInit = {}): RequestInit {
     ...init,
     body: typeof body === 'string' ? body : JSON.stringify(body),
     headers: { 'Content-Type': 'application/json', ...(init.headers as Record<string, string> | undefined) },
+  }
+}
+
+/**
+ * A `custom` authenticate for scope tests, from headers: `x-scope` (comma list), `x-tasks`
+ * (comma list or `*`, the default), `x-sub`. No `x-scope` header: no credentials.
+ */
+export async function headerAuth(request: Request): Promise<AuthContext | null> {
+  const scope = request.headers.get('x-scope')
+  if (scope === null) return null
+  const tasks = request.headers.get('x-tasks') ?? '*'
+  const sub = request.headers.get('x-sub') ?? undefined
+  return {
+    scope: scope.split(',').filter(Boolean) as PermissionScope[],
+    taskIds: tasks === '*' ? '*' : tasks.split(','),
+    claims: {},
+    ...(sub && { sub }),
   }
 }

@@ -29,7 +29,7 @@ describe('task routes', () => {
     expect(task).toMatchObject({ id: 'job-1', type: 'llm.chat', status: 'pending', params: { prompt: 'hi' }, ttl: 60 })
     const read = await app.request('/tasks/job-1')
     expect(read.status).toBe(200)
-    expect(await body(read)).toEqual(task)
+    expect(await body(read)).toEqual({ ...task, subscribers: 0 })
   })
 
   it('creates a task from an empty body with a generated ULID', async () => {

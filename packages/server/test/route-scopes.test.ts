@@ -1,8 +1,8 @@
 // Which scope each route needs (SPEC §7), task ids in the grant, and per-task rules, as wired by createTaskcastApp.
 import { PERMISSION_SCOPES, type PermissionScope } from '@taskcast/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createTaskcastApp, type AuthContext, type TaskcastApp } from '../src/index.js'
-import { json, makeEngine, type TestEngine } from './harness.js'
+import { createTaskcastApp, type TaskcastApp } from '../src/index.js'
+import { headerAuth, json, makeEngine, type TestEngine } from './harness.js'
 
 interface Route {
   name: string
@@ -13,6 +13,7 @@ interface Route {
 
 const routes: Route[] = [
   { name: 'POST /tasks', path: '/tasks', init: () => json({}, { method: 'POST' }), scopes: ['task:create'] },
+  { name: 'GET /tasks', path: '/tasks', init: () => ({}), scopes: ['task:list'] },
   { name: 'GET /tasks/:id', path: '/tasks/done', init: () => ({}), scopes: ['event:subscribe', 'task:manage'] },
   { name: 'PATCH /tasks/:id/status', path: '/tasks/pending/status', init: () => json({ status: 'done' }, { method: 'PATCH' }), scopes: ['task:manage'] },
   { name: 'POST /tasks/:id/resolve', path: '/tasks/pending/resolve', init: () => json({ data: 'yes' }, { method: 'POST' }), scopes: ['task:resolve', 'task:manage'] },
@@ -24,19 +25,6 @@ const routes: Route[] = [
 ]
 
 /** Auth from headers: `x-scope` (comma list), `x-tasks` (comma list or *), `x-sub`. */
-async function authenticate(request: Request): Promise<AuthContext | null> {
-  const scope = request.headers.get('x-scope')
-  if (scope === null) return null
-  const tasks = request.headers.get('x-tasks') ?? '*'
-  const sub = request.headers.get('x-sub') ?? undefined
-  return {
-    scope: scope.split(',').filter(Boolean) as PermissionScope[],
-    taskIds: tasks === '*' ? '*' : tasks.split(','),
-    claims: {},
-    ...(sub && { sub }),
-  }
-}
-
 function withAuth(init: RequestInit, scope: readonly string[], tasks = '*', sub?: string): RequestInit {
   return {
     ...init,
@@ -59,7 +47,7 @@ describe('route scopes', () => {
 
   beforeAll(async () => {
     harness = makeEngine()
-    app = createTaskcastApp({ engine: harness.engine, auth: { mode: 'custom', authenticate } })
+    app = createTaskcastApp({ engine: harness.engine, auth: { mode: 'custom', authenticate: headerAuth } })
     const { engine } = harness
     await engine.createTask({ id: 'pending' })
     await engine.createTask({

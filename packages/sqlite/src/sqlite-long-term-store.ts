@@ -1,10 +1,20 @@
 // SqliteLongTermStore: core's LongTermStore on a SQLite file (SPEC §6, §20), with compacted series rows.
-import { isTerminalStatus, TASK_STATUSES, type EventRange, type LongTermStore, type Task, type TaskEvent } from '@taskcast/core'
+import {
+  isTerminalStatus,
+  TASK_STATUSES,
+  type EventRange,
+  type LongTermStore,
+  type Task,
+  type TaskEvent,
+  type TaskIndexPage,
+  type TaskIndexQuery,
+} from '@taskcast/core'
 import { archivedPlainEvent, archivedSeriesEvents, isCompactedSeries, mergeArchivedSeries, type ArchivedSeries } from '@taskcast/core/internal'
 import { decodeArchivedSeries, encodeArchivedSeries, type ArchivedSeriesColumns } from './archive-series-codec.js'
 import { storeClosed, toTaskcastError } from './errors.js'
 import { openDatabase, type SqliteDatabase } from './open-database.js'
 import { resolveDatabaseOptions, type SqliteLongTermStoreOptions } from './options.js'
+import { SqliteTaskIndex } from './sqlite-task-index.js'
 
 const TERMINAL_STATUSES = JSON.stringify(TASK_STATUSES.filter(isTerminalStatus))
 const LAST_INDEX = Number.MAX_SAFE_INTEGER
@@ -54,6 +64,7 @@ export class SqliteLongTermStore implements LongTermStore {
   private readonly db: SqliteDatabase
   private readonly sql: ReturnType<typeof prepareArchiveStatements>
   private readonly transaction: <T>(work: () => T) => T
+  private readonly taskIndex: SqliteTaskIndex
 
   /**
    * Opens (or creates) the file and brings its schema up to date.
@@ -66,6 +77,7 @@ export class SqliteLongTermStore implements LongTermStore {
     this.sql = prepareArchiveStatements(this.db)
     const immediate = this.db.transaction((work: () => unknown) => work())
     this.transaction = <T>(work: () => T) => immediate.immediate(work) as T
+    this.taskIndex = new SqliteTaskIndex(this.db, { table: 'archive_tasks' })
   }
 
   async saveTask(task: Task): Promise<void> {
@@ -127,6 +139,11 @@ export class SqliteLongTermStore implements LongTermStore {
       const ids = JSON.stringify(eventIds)
       return this.sql.deletePlainById.run(taskId, ids).changes + this.sql.deleteSeriesByRowId.run(taskId, ids).changes
     }, true)
+  }
+
+  /** One page of the archived tasks (SPEC §21) from the indexes of migration 0002. */
+  async listTasks(query: TaskIndexQuery): Promise<TaskIndexPage> {
+    return this.run(() => this.taskIndex.list(query))
   }
 
   async ping(): Promise<void> {

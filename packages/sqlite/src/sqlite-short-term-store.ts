@@ -10,6 +10,8 @@ import {
   type ShortTermStore,
   type Task,
   type TaskEvent,
+  type TaskIndexPage,
+  type TaskIndexQuery,
   type TransitionOutcome,
   type TransitionRequest,
 } from '@taskcast/core'
@@ -20,6 +22,7 @@ import { resolveDatabaseOptions, type SqliteShortTermStoreOptions } from './opti
 import { decodeProducerState, encodeProducerState } from './producer-state-codec.js'
 import type { SeriesRow, TaskHead, TaskRow } from './short-term-rows.js'
 import { SqliteDeliveryLeases } from './sqlite-delivery-leases.js'
+import { SqliteTaskIndex } from './sqlite-task-index.js'
 
 /** An archive outbox entry, as core's `ShortTermStore.outboxList` gives it. */
 type OutboxEntry = Awaited<ReturnType<NonNullable<ShortTermStore['outboxList']>>>[number]
@@ -118,6 +121,7 @@ export class SqliteShortTermStore implements ShortTermStore {
   private readonly db: SqliteDatabase
   private readonly sql: ReturnType<typeof prepareStatements>
   private readonly transaction: <T>(work: () => T) => T
+  private readonly taskIndex: SqliteTaskIndex
   private readonly purgeTimer: ReturnType<typeof setInterval>
   private deliveryLeases: SqliteDeliveryLeases | undefined
 
@@ -133,6 +137,8 @@ export class SqliteShortTermStore implements ShortTermStore {
     this.sql = prepareStatements(this.db)
     const immediate = this.db.transaction((work: () => unknown) => work())
     this.transaction = <T>(work: () => T) => immediate.immediate(work) as T
+    // A task past its expire() deadline stays in the index until the sweep removes it: skipped, but counted as examined.
+    this.taskIndex = new SqliteTaskIndex(this.db, { table: 'tasks', expiryColumn: 'expires_at', isGone: (row) => this.expired(row) })
     this.purgeTimer = setInterval(() => this.purgeExpired(), PURGE_INTERVAL_MS)
     this.purgeTimer.unref?.()
   }
@@ -264,6 +270,14 @@ export class SqliteShortTermStore implements ShortTermStore {
 
   async outboxRemove(taskId: string): Promise<void> {
     await this.write(() => this.sql.outboxRemove.run(taskId))
+  }
+
+  /**
+   * One page of the task list (SPEC §21) from the indexes of migration 0002, which SQLite keeps
+   * with every write of a task row; an expired task is not listed, though not yet swept.
+   */
+  async listTasks(query: TaskIndexQuery): Promise<TaskIndexPage> {
+    return this.read(() => this.taskIndex.list(query))
   }
 
   async ping(): Promise<void> {

@@ -94,7 +94,7 @@ describe('files a store refuses, leaving them untouched', () => {
     const db = new Database(path)
     db.prepare('INSERT INTO taskcast_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(9999, 'from-the-future', Date.now())
     db.close()
-    expectRefused(path, /: its schema version 9999 is newer than this @taskcast\/sqlite knows \(1\): upgrade Taskcast$/)
+    expectRefused(path, /: its schema version 9999 is newer than this @taskcast\/sqlite knows \(2\): upgrade Taskcast$/)
   })
 
   it('bad options, naming the option', () => {
@@ -119,7 +119,10 @@ describe('a new file', () => {
     const db = new Database(path, { readonly: true })
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal')
     expect(db.pragma('application_id', { simple: true })).toBe(0x544b4353)
-    expect(db.prepare('SELECT version, name FROM taskcast_migrations').all()).toEqual([{ version: 1, name: 'init' }])
+    expect(db.prepare('SELECT version, name FROM taskcast_migrations').all()).toEqual([
+      { version: 1, name: 'init' },
+      { version: 2, name: 'task-index' },
+    ])
     db.close()
     // Opened again: nothing to apply, nothing changed.
     await new SqliteLongTermStore({ path }).close()

@@ -30,6 +30,11 @@ export class SubscriptionRegistry {
     return total
   }
 
+  /** Subscriptions of one task. */
+  countOf(taskId: string): number {
+    return this.byTask.get(taskId)?.size ?? 0
+  }
+
   add(subscription: Subscription): void {
     let set = this.byTask.get(subscription.taskId)
     if (!set) this.byTask.set(subscription.taskId, (set = new Set()))

@@ -40,6 +40,9 @@ import { PreparedReplay } from './prepared-replay.js'
 import { FinishedLogs } from './finished-logs.js'
 import { SharedReads } from './shared-reads.js'
 import { SubscriptionRegistry } from './subscription-registry.js'
+import { listTasks, type ListTasksOptions } from './task-lister.js'
+import { GlobalFeed, type GlobalListener } from './global-feed.js'
+import type { TaskListPage, TaskListQuery } from '../task-list.js'
 import { Subscription, type SubscriptionOptions, type SubscriptionHandlers, type SubscriptionSource } from './subscription.js'
 
 export interface TaskEngineOptions {
@@ -112,6 +115,7 @@ export class TaskEngine {
     this.subscriptions.delete(ended)
   }
   private deadlinePoller: SharedDeadlinePoller | undefined
+  private readonly feed: GlobalFeed
 
   constructor(options: TaskEngineOptions) {
     this.broadcast = options.broadcast
@@ -152,6 +156,9 @@ export class TaskEngine {
         (error) => report(error, { source: 'ttl' }),
       )
     }
+    this.feed = new GlobalFeed(this.broadcast, (id) => this.currentTask(id), (error) => report(error, { source: 'global-feed' }))
+    // Other processes ask for counts only when someone reads a task's `subscribers`.
+    this.broadcast.serveSubscriberCounts?.((id) => this.subscriptions.countOf(id))
     if (this.longTerm) {
       this.writer = new LongTermWriter(this.longTerm, this.shortTerm, this.clock, report, options.longTermWriter)
     }
@@ -197,6 +204,7 @@ export class TaskEngine {
     }
     this.writer?.saveTask(task)
     if (task.ttl !== undefined) this.ttl.schedule(task.id, task.createdAt + task.ttl * 1000)
+    this.feed.remember(task)
     this.hooks.emit('onTaskCreated', task)
     return task
   }
@@ -206,6 +214,47 @@ export class TaskEngine {
     const task = await this.shortTerm.getTask(taskId)
     if (task || !this.longTerm) return task
     return this.longTerm.getTask(taskId)
+  }
+
+  /** Whether `watchEvents` works: the broadcast provider can carry every task's events. */
+  get canWatchEvents(): boolean {
+    return this.feed.supported
+  }
+
+  /**
+   * Calls `listener` with the live events of every task, on every process sharing the
+   * broadcast (`GET /events`, SPEC §21), with the facts of each event's task that never
+   * change; returns the function that stops it. Live only and, across processes, as lossy as
+   * the broadcast: a watcher that must not miss anything lists tasks and reads their logs.
+   * @throws TaskcastError `VALIDATION_ERROR` when the broadcast provider cannot carry every
+   * task's events (no `subscribeAll`)
+   */
+  watchEvents(listener: GlobalListener): () => void {
+    if (!this.canWatchEvents) {
+      throw new TaskcastError('VALIDATION_ERROR', 'the broadcast provider cannot stream every task (it has no subscribeAll)')
+    }
+    return this.feed.listen(listener)
+  }
+
+  /**
+   * How many live subscribers the task has, in this process and, when the broadcast can ask
+   * them (`countElsewhere`), in every other one; a process that does not answer within
+   * `timeoutMs` is left out.
+   */
+  async countSubscribers(taskId: string, timeoutMs = 250): Promise<number> {
+    const here = this.subscriptions.countOf(taskId)
+    if (!this.broadcast.countElsewhere) return here
+    return here + (await this.broadcast.countElsewhere(taskId, timeoutMs))
+  }
+
+  /**
+   * A page of tasks, newest first (SPEC §21), from the short-term store's task index or, with
+   * `source: 'archive'`, from the long-term store; `options.taskIds` restricts it to those tasks.
+   * @throws TaskcastError `VALIDATION_ERROR` (`details.field`: the bad field; `source` when the
+   * store keeps no index or no archive is configured)
+   */
+  listTasks(query: TaskListQuery = {}, options: ListTasksOptions = {}): Promise<TaskListPage> {
+    return listTasks(this.shortTerm, this.longTerm, query, options)
   }
 
   /**

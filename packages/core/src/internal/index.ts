@@ -29,3 +29,12 @@ export type { ProducerState, ProducerVerdict } from '../producer-sequence.js'
 export { applyTransitionPatch } from '../task-patch.js'
 export { isCompactedSeries, mergeArchivedSeries, archivedSeriesEvents, archivedPlainEvent } from '../archive-series.js'
 export type { ArchivedSeries } from '../archive-series.js'
+export {
+  taskIndexKey,
+  createdAtPrefix,
+  createdAtOfKey,
+  taskIdOfKey,
+  taskIndexBounds,
+  matchesTaskQuery,
+  TASK_LIST_SCAN_LIMIT,
+} from '../task-list.js'

@@ -4,6 +4,8 @@ import type { TaskEvent } from '../types.js'
 
 export class MemoryBroadcastProvider implements BroadcastProvider {
   private readonly handlers = new Map<string, Set<BroadcastHandler>>()
+  /** Handlers of every task's events (`subscribeAll`). */
+  private readonly globalHandlers = new Set<BroadcastHandler>()
   /** Called when a handler throws; the other handlers still run. */
   onHandlerError: (error: unknown) => void = (error) => console.error('[taskcast] broadcast handler failed', error)
 
@@ -14,14 +16,8 @@ export class MemoryBroadcastProvider implements BroadcastProvider {
   /** Synchronous publish, for callers on the hot path that need no promise. */
   dispatch(taskId: string, event: TaskEvent): void {
     const set = this.handlers.get(taskId)
-    if (!set) return
-    for (const handler of set) {
-      try {
-        handler(event)
-      } catch (error) {
-        this.onHandlerError(error)
-      }
-    }
+    if (set) this.deliver(set, event)
+    if (this.globalHandlers.size > 0) this.deliver(this.globalHandlers, event)
   }
 
   subscribe(taskId: string, handler: BroadcastHandler): () => void {
@@ -40,6 +36,15 @@ export class MemoryBroadcastProvider implements BroadcastProvider {
     }
   }
 
+  subscribeAll(handler: BroadcastHandler): () => void {
+    // Wrapped so one function subscribed twice counts (and unsubscribes) twice.
+    const entry: BroadcastHandler = (event) => handler(event)
+    this.globalHandlers.add(entry)
+    return () => {
+      this.globalHandlers.delete(entry)
+    }
+  }
+
   /** Number of live handlers for a task (or for all tasks): lets tests prove subscriptions are released. */
   listenerCount(taskId?: string): number {
     if (taskId !== undefined) return this.handlers.get(taskId)?.size ?? 0
@@ -50,5 +55,16 @@ export class MemoryBroadcastProvider implements BroadcastProvider {
 
   async close(): Promise<void> {
     this.handlers.clear()
+    this.globalHandlers.clear()
+  }
+
+  private deliver(set: Set<BroadcastHandler>, event: TaskEvent): void {
+    for (const handler of set) {
+      try {
+        handler(event)
+      } catch (error) {
+        this.onHandlerError(error)
+      }
+    }
   }
 }

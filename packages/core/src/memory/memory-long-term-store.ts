@@ -4,6 +4,8 @@ import { isTerminalStatus } from '../state-machine.js'
 import type { LongTermStore } from '../storage/long-term-store.js'
 import type { EventRange } from '../storage/short-term-store.js'
 import type { Task, TaskEvent } from '../types.js'
+import { matchesTaskQuery, taskIdOfKey, type TaskIndexPage, type TaskIndexQuery } from '../task-list.js'
+import { MemoryTaskIndex } from './memory-task-index.js'
 
 interface TaskRows {
   /** Events outside compacted series, by id. */
@@ -15,12 +17,16 @@ interface TaskRows {
 export class MemoryLongTermStore implements LongTermStore {
   private readonly tasks = new Map<string, Task>()
   private readonly events = new Map<string, TaskRows>()
+  private readonly index = new MemoryTaskIndex()
 
   async saveTask(task: Task): Promise<void> {
     const stored = this.tasks.get(task.id)
     // Terminal states never change: a late non-terminal snapshot is an older one.
     if (stored && isTerminalStatus(stored.status) && !isTerminalStatus(task.status)) return
-    this.tasks.set(task.id, structuredClone(task))
+    if (stored) this.index.remove(stored)
+    const copy = structuredClone(task)
+    this.tasks.set(task.id, copy)
+    this.index.add(copy)
   }
 
   async saveEvents(events: TaskEvent[]): Promise<void> {
@@ -53,6 +59,8 @@ export class MemoryLongTermStore implements LongTermStore {
     const rows = this.events.get(taskId)
     const held = rows !== undefined && rows.plain.size + rows.series.size > 0
     this.events.delete(taskId)
+    const task = this.tasks.get(taskId)
+    if (task) this.index.remove(task)
     return this.tasks.delete(taskId) || held
   }
 
@@ -73,6 +81,16 @@ export class MemoryLongTermStore implements LongTermStore {
       }
     }
     return removed
+  }
+
+  async listTasks(query: TaskIndexQuery): Promise<TaskIndexPage> {
+    const tasks: Task[] = []
+    const next = this.index.walk(query, (key) => {
+      const task = this.tasks.get(taskIdOfKey(key))
+      if (task && matchesTaskQuery(task, query)) tasks.push(structuredClone(task))
+      return tasks.length < query.limit
+    })
+    return { tasks, next }
   }
 
   async ping(): Promise<void> {}

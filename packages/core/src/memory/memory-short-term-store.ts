@@ -16,6 +16,8 @@ import type {
 import type { Task, TaskEvent } from '../types.js'
 import { isTerminalStatus } from '../state-machine.js'
 import { applyTransitionPatch } from '../task-patch.js'
+import { matchesTaskQuery, taskIdOfKey, type TaskIndexPage, type TaskIndexQuery } from '../task-list.js'
+import { MemoryTaskIndex } from './memory-task-index.js'
 import type {
   DeliveryAcquireResult,
   DeliveryExtendResult,
@@ -74,6 +76,7 @@ export class MemoryShortTermStore implements ShortTermStore {
   private readonly deadlines = new Map<string, number>()
   /** The archive outbox: task id → touchedAt. It lives and dies with the process. */
   private readonly outbox = new Map<string, number>()
+  private readonly index = new MemoryTaskIndex()
   private readonly clock: Clock
   readonly outboxDurable = false
 
@@ -83,7 +86,9 @@ export class MemoryShortTermStore implements ShortTermStore {
 
   async createTask(task: Task): Promise<boolean> {
     if (this.records.has(task.id)) return false
-    this.records.set(task.id, { task: structuredClone(task), events: [], nextIndex: 0, series: new Map() })
+    const record: TaskRecord = { task: structuredClone(task), events: [], nextIndex: 0, series: new Map() }
+    this.records.set(task.id, record)
+    this.index.add(record.task)
     if (task.ttl !== undefined) this.deadlines.set(task.id, task.createdAt + task.ttl * 1000)
     return true
   }
@@ -98,6 +103,7 @@ export class MemoryShortTermStore implements ShortTermStore {
     if (record.task.status !== request.from) return null
     const task = applyTransitionPatch(record.task, structuredClone(request.patch))
     record.task = task
+    this.index.move(task, request.from)
     const event = this.appendOne(record, request.event)
     return { task: structuredClone(task), event }
   }
@@ -138,7 +144,7 @@ export class MemoryShortTermStore implements ShortTermStore {
     const record = this.records.get(taskId)
     if (!record) return false
     if (record.expiry !== undefined) this.clock.clearTimeout(record.expiry)
-    this.records.delete(taskId)
+    this.forget(record)
     this.deadlines.delete(taskId)
     return true
   }
@@ -162,7 +168,7 @@ export class MemoryShortTermStore implements ShortTermStore {
     if (!record) return
     if (record.expiry !== undefined) this.clock.clearTimeout(record.expiry)
     record.expiry = this.clock.setTimeout(() => {
-      if (this.records.get(taskId) === record) this.records.delete(taskId)
+      if (this.records.get(taskId) === record) this.forget(record)
     }, seconds * 1000)
   }
 
@@ -205,7 +211,22 @@ export class MemoryShortTermStore implements ShortTermStore {
     this.outbox.delete(taskId)
   }
 
+  async listTasks(query: TaskIndexQuery): Promise<TaskIndexPage> {
+    const tasks: Task[] = []
+    const next = this.index.walk(query, (key) => {
+      const task = this.records.get(taskIdOfKey(key))?.task
+      if (task && matchesTaskQuery(task, query)) tasks.push(structuredClone(task))
+      return tasks.length < query.limit
+    })
+    return { tasks, next }
+  }
+
   async ping(): Promise<void> {}
+
+  private forget(record: TaskRecord): void {
+    this.records.delete(record.task.id)
+    this.index.remove(record.task)
+  }
 
   async close(): Promise<void> {
     for (const record of this.records.values()) {

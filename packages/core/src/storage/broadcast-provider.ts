@@ -25,6 +25,25 @@ export interface BroadcastProvider {
    * cannot lose messages (memory) may never call it.
    */
   subscribe(taskId: string, handler: BroadcastHandler, onResync?: () => void): () => void
+  /**
+   * Optional: registers `handler` for the live events of every task (`GET /events`, SPEC
+   * §21), in every process, including deletion messages (`TASK_DELETED_TYPE`); returns a
+   * function that removes it. Costs publishers nothing extra: no second message per event.
+   * At-most-once like `subscribe`, with no catch-up: the global stream is live only.
+   */
+  subscribeAll?(handler: BroadcastHandler): () => void
+  /**
+   * Optional, with `countElsewhere`: how this process answers other processes asking how many
+   * subscribers a task has here (`count` is called per question; nothing is written per
+   * connect).
+   */
+  serveSubscriberCounts?(count: (taskId: string) => number): void
+  /**
+   * Optional: the sum of the counts every *other* process sharing the transport serves for
+   * `taskId` (0 when there is none), answered within about `timeoutMs`; a process that does
+   * not answer in time is left out.
+   */
+  countElsewhere?(taskId: string, timeoutMs: number): Promise<number>
   /** Releases connections; subscriptions end. */
   close(): Promise<void>
 }

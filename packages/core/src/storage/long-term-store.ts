@@ -1,6 +1,7 @@
 // Long-term store: the archive that reads fall back to once the short-term store forgot a task.
 import type { Task, TaskEvent } from '../types.js'
 import type { EventRange } from './short-term-store.js'
+import type { TaskIndexPage, TaskIndexQuery } from '../task-list.js'
 
 /**
  * Durable archive, written asynchronously by the engine's long-term writer. Every adapter
@@ -56,6 +57,11 @@ export interface LongTermStore {
    * A series row is one row, and its placeholders go with it; placeholder ids select nothing.
    */
   deleteEvents(taskId: string, eventIds?: string[]): Promise<number>
+  /**
+   * Optional: one page of the archived tasks (`GET /tasks?source=archive`), with the order,
+   * the filters and the cursor of `ShortTermStore.listTasks`.
+   */
+  listTasks?(query: TaskIndexQuery): Promise<TaskIndexPage>
   /** Resolves when the archive answers. */
   ping(): Promise<void>
   close(): Promise<void>

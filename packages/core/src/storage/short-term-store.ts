@@ -1,6 +1,7 @@
 // Short-term store: the source of truth for live tasks and their ordered event logs.
 import type { Task, TaskEvent, TaskStatus } from '../types.js'
 import type { ProducerStamp } from '../producer-sequence.js'
+import type { TaskIndexPage, TaskIndexQuery } from '../task-list.js'
 
 /** An event before the store gave it an index. */
 export type EventDraft = Omit<TaskEvent, 'index' | 'superseded'>
@@ -141,6 +142,14 @@ export interface ShortTermStore {
    * than lost. An in-process store says `false`.
    */
   readonly outboxDurable?: boolean
+  /**
+   * Optional: one page of the task index (SPEC §21), newest first (ties by id, descending:
+   * keys from `taskIndexKey`, below `query.after`), holding only tasks that match the query
+   * and exist — never a deleted or expired one. The index is kept by `createTask`,
+   * `transitionTask`, `deleteTask` and expiry, never by scanning every key. Examines at most
+   * `TASK_LIST_SCAN_LIMIT` entries per call.
+   */
+  listTasks?(query: TaskIndexQuery): Promise<TaskIndexPage>
   /** Resolves when the store answers; rejects otherwise. Used by health checks. */
   ping(): Promise<void>
   close(): Promise<void>

@@ -10,7 +10,8 @@ export interface BroadcastProviderContractOptions {
   destroy?: (provider: BroadcastProvider) => Promise<void>
   /**
    * Resolves once a new subscription is live end to end (a Redis SUBSCRIBE is
-   * acknowledged asynchronously). Memory adapters need nothing.
+   * acknowledged asynchronously) and the messages published before it have arrived.
+   * Memory adapters need nothing.
    */
   settle?: (provider: BroadcastProvider) => Promise<void>
 }
@@ -108,6 +109,91 @@ export function describeBroadcastProviderContract(name: string, options: Broadca
       expect(good.received.map((e) => e.index)).toEqual([0, 1])
       offBad()
       offGood()
+    })
+
+    describe('every task’s events (optional: runs when the provider has subscribeAll)', () => {
+      /** `[taskId, index]` of the events of `tasks` only: the provider may carry other tests’ events too. */
+      function ofTasks(received: TaskEvent[], tasks: string[]): [string, number][] {
+        return received.filter((e) => tasks.includes(e.taskId)).map((e) => [e.taskId, e.index])
+      }
+
+      it('delivers the events of every task to a global handler once each, in publish order per task', async ({ skip }) => {
+        const subscribeAll = provider.subscribeAll?.bind(provider)
+        if (!subscribeAll) return skip()
+        const a = `bc-${Math.random().toString(36).slice(2)}`
+        const b = `${a}-b`
+        const received: TaskEvent[] = []
+        const off = subscribeAll((e) => received.push(e))
+        await settle()
+        for (let i = 0; i < 3; i++) {
+          await provider.publish(a, event(a, i))
+          await provider.publish(b, event(b, i))
+        }
+        // Settling again lets any second delivery of the same events (an echo) arrive first.
+        await settle()
+        expect(ofTasks(received, [a])).toEqual([[a, 0], [a, 1], [a, 2]])
+        expect(ofTasks(received, [b])).toEqual([[b, 0], [b, 1], [b, 2]])
+        expect(received.find((e) => e.taskId === a && e.index === 1)!.data).toEqual({ index: 1 })
+        off()
+      })
+
+      it('stops delivering to a global handler after unsubscribe, and a second unsubscribe is harmless', async ({ skip }) => {
+        const subscribeAll = provider.subscribeAll?.bind(provider)
+        if (!subscribeAll) return skip()
+        const taskId = `bc-${Math.random().toString(36).slice(2)}`
+        const gone: TaskEvent[] = []
+        const stays: TaskEvent[] = []
+        const off = subscribeAll((e) => gone.push(e))
+        const offStays = subscribeAll((e) => stays.push(e))
+        await settle()
+        await provider.publish(taskId, event(taskId, 0))
+        off()
+        off()
+        await provider.publish(taskId, event(taskId, 1))
+        await settle()
+        expect(ofTasks(gone, [taskId])).toEqual([[taskId, 0]])
+        expect(ofTasks(stays, [taskId])).toEqual([[taskId, 0], [taskId, 1]])
+        offStays()
+        await settle()
+        await provider.publish(taskId, event(taskId, 2))
+        await settle()
+        expect(ofTasks(stays, [taskId])).toEqual([[taskId, 0], [taskId, 1]])
+      })
+
+      it('gives a global handler and a task’s handler in the same process each event once', async ({ skip }) => {
+        const subscribeAll = provider.subscribeAll?.bind(provider)
+        if (!subscribeAll) return skip()
+        const taskId = `bc-${Math.random().toString(36).slice(2)}`
+        const global: TaskEvent[] = []
+        const perTask: TaskEvent[] = []
+        const offGlobal = subscribeAll((e) => global.push(e))
+        const offTask = provider.subscribe(taskId, (e) => perTask.push(e))
+        await settle()
+        await provider.publish(taskId, event(taskId, 0))
+        await provider.publish(taskId, event(taskId, 1))
+        await settle()
+        expect(ofTasks(global, [taskId])).toEqual([[taskId, 0], [taskId, 1]])
+        expect(ofTasks(perTask, [taskId])).toEqual([[taskId, 0], [taskId, 1]])
+        offGlobal()
+        offTask()
+      })
+
+      it('keeps delivering to other global handlers when one throws', async ({ skip }) => {
+        const subscribeAll = provider.subscribeAll?.bind(provider)
+        if (!subscribeAll) return skip()
+        const taskId = `bc-${Math.random().toString(36).slice(2)}`
+        const good: TaskEvent[] = []
+        const offBad = subscribeAll(() => {
+          throw new Error('subscriber bug')
+        })
+        const offGood = subscribeAll((e) => good.push(e))
+        await settle()
+        await provider.publish(taskId, event(taskId, 0))
+        await settle()
+        expect(ofTasks(good, [taskId])).toEqual([[taskId, 0]])
+        offBad()
+        offGood()
+      })
     })
   })
 }

@@ -10,3 +10,5 @@ export { describeBroadcastProviderContract } from './broadcast-provider-contract
 export type { BroadcastProviderContractOptions } from './broadcast-provider-contract.js'
 export { ManualClock } from './manual-clock.js'
 export { makeTask, makeDraft, statusDraft } from './fixtures.js'
+export { describeTaskIndexOverStore, readWholeIndex } from './task-index-contract.js'
+export type { TaskIndexDriver } from './task-index-contract.js'

@@ -7,6 +7,7 @@ import { TASK_STATUSES } from '../types.js'
 import { isTerminalStatus } from '../state-machine.js'
 import { makeTask } from './fixtures.js'
 import { describeArchivedIndexes } from './long-term-store-indexes.js'
+import { describeTaskIndexOverStore } from './task-index-contract.js'
 import { eventMaker, placeholderOf } from './long-term-store-events.js'
 
 export interface LongTermStoreContractOptions {
@@ -322,6 +323,18 @@ export function describeLongTermStoreContract(name: string, options: LongTermSto
 
       describeArchivedIndexes(getStore)
     })
+
+    describeTaskIndexOverStore('archive', () => ({
+      list: (query) => {
+        if (!store.listTasks) throw new Error('the archive has no listTasks (SPEC §21)')
+        return store.listTasks(query)
+      },
+      put: (task) => store.saveTask(task),
+      move: (task, status) => store.saveTask({ ...task, status, updatedAt: task.updatedAt + 1 }),
+      remove: async (taskId) => {
+        expect(await store.deleteTask(taskId)).toBe(true)
+      },
+    }))
 
     describe('deletion', () => {
       it('deletes a task with its events, resolving whether the archive held either', async () => {

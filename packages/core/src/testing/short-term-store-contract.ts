@@ -7,6 +7,7 @@ import { STATUS_EVENT_TYPE } from '../types.js'
 import { makeDraft, makeTask, statusDraft } from './fixtures.js'
 import { describeLifecycleOverStore } from './short-term-store-lifecycle.js'
 import { describeProducersOverStore } from './short-term-store-producers.js'
+import { describeTaskIndexOverStore } from './task-index-contract.js'
 
 type OutboxMember = 'outboxAdd' | 'outboxTouch' | 'outboxList' | 'outboxClaim' | 'outboxRemove'
 
@@ -403,6 +404,27 @@ export function describeShortTermStoreContract(name: string, options: ShortTermS
 
     describeLifecycleOverStore(() => store)
     describeProducersOverStore(() => store)
+    describeTaskIndexOverStore('short-term', () => ({
+      list: (query) => {
+        if (!store.listTasks) throw new Error('the store has no listTasks (SPEC §21)')
+        return store.listTasks(query)
+      },
+      put: async (task) => {
+        expect(await store.createTask(task)).toBe(true)
+      },
+      move: async (task, status) => {
+        const from = (await store.getTask(task.id))!.status
+        const moved = await store.transitionTask(task.id, {
+          from,
+          patch: { status, updatedAt: task.updatedAt + 1 },
+          event: statusDraft(task.id, status, from),
+        })
+        expect(moved?.task.status).toBe(status)
+      },
+      remove: async (taskId) => {
+        expect(await store.deleteTask(taskId)).toBe(true)
+      },
+    }))
 
     it('answers ping', async () => {
       await expect(store.ping()).resolves.toBeUndefined()

@@ -32,4 +32,6 @@ export type {
   TaskSubscription,
 } from './subscription.js'
 export { parseSubscribeQuery, toSubscribeSearchParams } from '../query.js'
+export { parseTaskListParams, toTaskListSearchParams, parseGlobalStreamParams, toGlobalStreamSearchParams } from '../watch-query.js'
+export type { GlobalStreamFilter } from '../watch-query.js'
 export type { SubscribeQuery } from '../query.js'

@@ -20,7 +20,7 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
 }
 
 /** The first reason the task's rules refuse `auth` for `scope`, or undefined when they allow it. */
-function refusal(auth: AuthContext, task: Task, scope: PermissionScope): string | undefined {
+function refusal(auth: AuthContext, task: Pick<Task, 'id' | 'authConfig'>, scope: PermissionScope): string | undefined {
   for (const rule of task.authConfig?.rules ?? []) {
     if (!rule.match.scope.includes(scope) && !rule.match.scope.includes('*')) continue
     const { sub, claims } = rule.require
@@ -55,4 +55,9 @@ export function assertTaskRules(
     if (reason === undefined) return
   }
   throw new TaskcastError('FORBIDDEN', reason ?? 'the caller holds none of the required scopes')
+}
+
+/** Whether the task's rules let `auth` use `scope` (which it holds) on it; for lists, which skip rather than refuse. */
+export function taskRulesAllow(auth: AuthContext, task: Pick<Task, 'id' | 'authConfig'>, scope: PermissionScope): boolean {
+  return hasScope(auth, scope) && refusal(auth, task, scope) === undefined
 }

@@ -25,7 +25,11 @@ export function registerTaskRoutes(app: TaskcastHono, ctx: RouteContext): void {
     return c.json(taskView(await engine.createTask(input)), 201)
   })
 
-  app.get('/tasks/:id', taskRoute(ctx, READ_SCOPES), (c) => c.json(taskView(c.get('task')), 200))
+  // `subscribers` is counted when asked: no process writes anything per connect for it.
+  app.get('/tasks/:id', taskRoute(ctx, READ_SCOPES), async (c) => {
+    const task = c.get('task')
+    return c.json({ ...taskView(task), subscribers: await engine.countSubscribers(task.id) }, 200)
+  })
 
   // The body is read before the task is: see `jsonBody`.
   const transition = [requireScope('task:manage'), body, jsonBody(), taskRoute(ctx, 'task:manage')] as const

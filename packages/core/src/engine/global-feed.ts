@@ -1,0 +1,103 @@
+// Every task's live events for the watchers of this process (`GET /events`, SPEC §21): one
+// subscription to the broadcast however many watch, and for each event the facts of its task
+// that never change after creation (type, auth rules), read once per task and kept.
+import type { BroadcastProvider } from '../storage/broadcast-provider.js'
+import type { Task, TaskEvent } from '../types.js'
+import { TASK_DELETED_TYPE } from '../types.js'
+
+/** What a watcher learns of an event's task: the parts fixed at creation. */
+export type TaskFacts = Pick<Task, 'id' | 'type' | 'authConfig'>
+
+export type GlobalListener = (event: TaskEvent, task: TaskFacts) => void
+
+/** Tasks whose facts are kept; past it the oldest are read again when they next publish. */
+const FACTS_CACHE_SIZE = 10_000
+
+export class GlobalFeed {
+  private readonly listeners = new Set<GlobalListener>()
+  private unsubscribe: (() => void) | undefined
+  private readonly facts = new Map<string, TaskFacts>()
+  /** Events waiting for their task's facts, in arrival order, by task. */
+  private readonly waiting = new Map<string, TaskEvent[]>()
+
+  constructor(
+    private readonly broadcast: BroadcastProvider,
+    private readonly readTask: (taskId: string) => Promise<Task | null>,
+    private readonly reportError: (error: unknown) => void,
+  ) {}
+
+  /** Whether the broadcast can carry every task's events (`subscribeAll`). */
+  get supported(): boolean {
+    return this.broadcast.subscribeAll !== undefined
+  }
+
+  /** Adds a watcher; returns the function that removes it. */
+  listen(listener: GlobalListener): () => void {
+    if (!this.broadcast.subscribeAll) throw new Error('the broadcast provider has no subscribeAll')
+    const entry: GlobalListener = (event, task) => listener(event, task)
+    this.listeners.add(entry)
+    this.unsubscribe ??= this.broadcast.subscribeAll((event) => this.arrive(event))
+    return () => {
+      if (!this.listeners.delete(entry) || this.listeners.size > 0) return
+      this.unsubscribe?.()
+      this.unsubscribe = undefined
+      this.facts.clear()
+      this.waiting.clear()
+    }
+  }
+
+  /** Learns a task's facts without a read (the engine just created or read it). */
+  remember(task: Task): void {
+    if (this.listeners.size > 0) this.keep(task)
+  }
+
+  private arrive(event: TaskEvent): void {
+    const { taskId } = event
+    if (event.type === TASK_DELETED_TYPE) {
+      this.facts.delete(taskId)
+      return
+    }
+    const queue = this.waiting.get(taskId)
+    if (queue) {
+      queue.push(event)
+      return
+    }
+    const known = this.facts.get(taskId)
+    if (known) return this.dispatch(event, known)
+    this.waiting.set(taskId, [event])
+    void this.readTask(taskId).then(
+      (task) => this.settle(taskId, task),
+      (error: unknown) => {
+        this.reportError(error)
+        this.settle(taskId, null)
+      },
+    )
+  }
+
+  /** Delivers what waited for the task's facts; a task gone meanwhile has no watchers to tell. */
+  private settle(taskId: string, task: Task | null): void {
+    const queue = this.waiting.get(taskId)
+    this.waiting.delete(taskId)
+    if (!queue || !task) return
+    const facts = this.keep(task)
+    for (const event of queue) this.dispatch(event, facts)
+  }
+
+  private keep(task: Task): TaskFacts {
+    const facts: TaskFacts = { id: task.id, type: task.type, authConfig: task.authConfig }
+    this.facts.delete(task.id)
+    this.facts.set(task.id, facts)
+    if (this.facts.size > FACTS_CACHE_SIZE) this.facts.delete(this.facts.keys().next().value!)
+    return facts
+  }
+
+  private dispatch(event: TaskEvent, task: TaskFacts): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event, task)
+      } catch (error) {
+        this.reportError(error)
+      }
+    }
+  }
+}

@@ -1,0 +1,100 @@
+// The memory store's task index (SPEC §21): sorted arrays of index keys, one of every task
+// and one per status, so a page is a binary search and a walk, never a scan of every task.
+import { taskIndexBounds, taskIndexKey, TASK_LIST_SCAN_LIMIT, type TaskIndexQuery } from '../task-list.js'
+import type { Task, TaskStatus } from '../types.js'
+
+/** Index keys in ascending order. Tasks arrive mostly newest last, so inserts land at the end. */
+class SortedKeys {
+  private readonly keys: string[] = []
+
+  add(key: string): void {
+    const at = this.lowerBound(key)
+    if (this.keys[at] !== key) this.keys.splice(at, 0, key)
+  }
+
+  remove(key: string): void {
+    const at = this.lowerBound(key)
+    if (this.keys[at] === key) this.keys.splice(at, 1)
+  }
+
+  /** Position of the first key ≥ `key`. */
+  lowerBound(key: string): number {
+    let lo = 0
+    let hi = this.keys.length
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1
+      if (this.keys[mid]! < key) lo = mid + 1
+      else hi = mid
+    }
+    return lo
+  }
+
+  at(position: number): string | undefined {
+    return this.keys[position]
+  }
+
+  get size(): number {
+    return this.keys.length
+  }
+}
+
+/** A reader walking one set downwards: `position` is the next key to read. */
+interface Head {
+  set: SortedKeys
+  position: number
+}
+
+export class MemoryTaskIndex {
+  private readonly all = new SortedKeys()
+  private readonly byStatus = new Map<TaskStatus, SortedKeys>()
+
+  add(task: Task): void {
+    const key = taskIndexKey(task)
+    this.all.add(key)
+    this.statusSet(task.status).add(key)
+  }
+
+  move(task: Task, from: TaskStatus): void {
+    if (from === task.status) return
+    const key = taskIndexKey(task)
+    this.byStatus.get(from)?.remove(key)
+    this.statusSet(task.status).add(key)
+  }
+
+  remove(task: Task): void {
+    const key = taskIndexKey(task)
+    this.all.remove(key)
+    this.byStatus.get(task.status)?.remove(key)
+  }
+
+  /**
+   * Walks the index newest first within `query`'s bounds, calling `visit` with each key until
+   * it returns false (the page is full); resolves the key to continue below, or `null`.
+   */
+  walk(query: TaskIndexQuery, visit: (key: string) => boolean): string | null {
+    const { below, atLeast } = taskIndexBounds(query)
+    const sets = query.statuses ? [...new Set(query.statuses)].flatMap((status) => this.byStatus.get(status) ?? []) : [this.all]
+    const heads: Head[] = sets.map((set) => ({ set, position: below === undefined ? set.size : set.lowerBound(below) }))
+    for (let examined = 0; ; ) {
+      let best: Head | undefined
+      let bestKey = ''
+      for (const head of heads) {
+        const key = head.position > 0 ? head.set.at(head.position - 1)! : undefined
+        if (key === undefined || (atLeast !== undefined && key < atLeast)) continue
+        if (best === undefined || key > bestKey) {
+          best = head
+          bestKey = key
+        }
+      }
+      if (best === undefined) return null
+      best.position--
+      if (!visit(bestKey) || ++examined >= TASK_LIST_SCAN_LIMIT) return bestKey
+    }
+  }
+
+  private statusSet(status: TaskStatus): SortedKeys {
+    let set = this.byStatus.get(status)
+    if (!set) this.byStatus.set(status, (set = new SortedKeys()))
+    return set
+  }
+}
