@@ -52,16 +52,28 @@ async function mtimes(path, keep = () => true) {
 }
 
 /**
+ * What a package's bundles read besides its own src/, package.json and tsup config. The CLI's
+ * dashboard (packages/cli/tsup.config.ts) inlines its page and the browser packages' sources.
+ */
+const BUNDLED_INPUTS = {
+  '@taskcast/cli': ['packages/cli/dashboard', 'packages/core/src', 'packages/client/src', 'packages/react/src'],
+}
+
+/**
  * Whether a package's JavaScript needs building: dist/ has none, or something tsup reads is
  * newer than the oldest of it. The bundles inline only the package's own sources (dependencies
- * stay external), so another package's changes never make this one stale.
+ * stay external), so another package's changes never make this one stale, except for the
+ * sources listed in BUNDLED_INPUTS.
  */
-async function isStale({ dir }) {
+async function isStale({ name, dir }) {
   const outputs = await mtimes(join(dir, 'dist'), (path) => path.endsWith('.js'))
   if (outputs.length === 0) return true
+  const bundled = (BUNDLED_INPUTS[name] ?? []).map((path) => join(ROOT, path))
   const inputs = (
     await Promise.all(
-      [join(dir, 'src'), join(dir, 'package.json'), join(dir, 'tsup.config.ts'), join(ROOT, 'tsup.base.ts')].map((path) => mtimes(path)),
+      [join(dir, 'src'), join(dir, 'package.json'), join(dir, 'tsup.config.ts'), join(ROOT, 'tsup.base.ts'), ...bundled].map((path) =>
+        mtimes(path),
+      ),
     )
   ).flat()
   return Math.max(...inputs) > Math.min(...outputs)

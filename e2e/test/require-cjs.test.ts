@@ -26,6 +26,7 @@ const KNOWN_EXPORTS: Record<string, string> = {
   '@taskcast/client': 'TaskcastClient',
   '@taskcast/server-sdk': 'TaskcastServerClient',
   '@taskcast/react': 'useTaskEvents',
+  '@taskcast/ai-sdk': 'publishUIMessageStream',
   '@taskcast/cli': 'startServer',
 }
 

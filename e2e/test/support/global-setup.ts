@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { BIN, REPO_DIR } from './paths.js'
 
 /** Packages whose dist/ the spawned servers or the test process load. */
-const PACKAGES = ['core', 'server', 'redis', 'postgres', 'cli', 'client', 'server-sdk']
+const PACKAGES = ['core', 'server', 'redis', 'postgres', 'sqlite', 'cli', 'client', 'server-sdk', 'react', 'ai-sdk']
 
 async function newestFile(dir: string): Promise<number> {
   let newest = 0

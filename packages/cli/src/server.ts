@@ -11,6 +11,8 @@ import type { ResolvedConfig, TaskcastConfig } from './config/config-types.js'
 import { resolveConfig } from './config/resolve-config.js'
 import { validateConfigLayer } from './config/config-schema.js'
 import { errorText } from './error-text.js'
+import { loadDashboardAssets } from './dashboard/dashboard-assets.js'
+import { withDashboard, type FetchHandler } from './dashboard/dashboard-route.js'
 import { closeConnectionsWhenIdle } from './idle-connections.js'
 import { listenUrl } from './listen-address.js'
 import { createLogger, type Logger } from './logger.js'
@@ -22,6 +24,11 @@ const SHUTDOWN_BUDGET_MS = 9000
 const DRAIN_MS = 1500
 /** How long Sentry gets to send what is queued. */
 const SENTRY_FLUSH_MS = 2000
+/**
+ * The dashboard's built files. The same path from src/ (the tests) and from the bundles in
+ * dist/: both sit one level below the package root.
+ */
+const DASHBOARD_DIR = new URL('../dist/dashboard/', import.meta.url)
 
 export interface StartServerOptions {
   /** @defaultValue a logger built from `config.logLevel` and `config.logFormat`, writing to stdout */
@@ -88,7 +95,10 @@ export async function startServer(config: TaskcastConfig | ResolvedConfig, optio
       metrics: resolved.metrics,
       hooks: loggingHooks(logger),
     })
-    http = createAdaptorServer({ fetch: withRequestLog(app, logger) }) as Server
+    const api = app
+    const serveApi: FetchHandler = (request, env) => api.fetch(request, env as never)
+    const handler = resolved.dashboard.enabled ? withDashboard(serveApi, await loadDashboardAssets(DASHBOARD_DIR)) : serveApi
+    http = createAdaptorServer({ fetch: withRequestLog(handler, logger) }) as Server
     await listen(http, resolved.port, resolved.host)
   } catch (error) {
     await app?.close().catch(() => undefined)
@@ -149,14 +159,12 @@ function hostOf(url: string): string {
   }
 }
 
-type FetchHandler = (request: Request, env: unknown) => Response | Promise<Response>
-
 /** One `debug` line per request once its response has started (an SSE stream logs when it opens). */
-function withRequestLog(app: TaskcastApp, logger: Logger): FetchHandler {
+function withRequestLog(handler: FetchHandler, logger: Logger): FetchHandler {
   return async (request, env) => {
-    if (!logger.isEnabled('debug')) return app.fetch(request, env as never)
+    if (!logger.isEnabled('debug')) return handler(request, env)
     const started = performance.now()
-    const response = await app.fetch(request, env as never)
+    const response = await handler(request, env)
     const { pathname } = new URL(request.url)
     logger.debug(`${request.method} ${pathname} ${response.status}`, {
       method: request.method,

@@ -37,6 +37,8 @@ export function logStartup(logger: Logger, facts: StartupFacts): void {
     auth: config.auth.mode,
     sentry: facts.sentry ? 'on' : 'off',
     config: config.configFile ?? 'none',
+    // Last, where a newcomer's eye ends the line: the page to open.
+    ...(config.dashboard.enabled && { dashboard: `${url}/dashboard` }),
   })
   const volatile = inMemoryNote(config.adapters)
   if (volatile) logger.info(volatile)

@@ -12,7 +12,7 @@ interface Case {
   stderr: string
 }
 
-const TOP_LEVEL_KEYS = 'port, host, logLevel, logFormat, auth, adapters, sentry, webhook, cleanup, limits, sse, cors, metrics'
+const TOP_LEVEL_KEYS = 'port, host, logLevel, logFormat, auth, adapters, sentry, webhook, cleanup, limits, sse, cors, metrics, dashboard'
 
 const cases: Case[] = [
   {

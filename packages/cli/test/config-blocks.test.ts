@@ -120,7 +120,7 @@ describe('startServer', () => {
     await server.close()
     await expect(fetch(`${server.url}/health`)).rejects.toThrow()
     expect(lines).toEqual([
-      `INFO  listening on ${server.url} version=0.1.0 host=127.0.0.1 port=${server.port} broadcast=memory shortTerm=memory longTerm=none auth=none sentry=off config=none`,
+      `INFO  listening on ${server.url} version=0.1.0 host=127.0.0.1 port=${server.port} broadcast=memory shortTerm=memory longTerm=none auth=none sentry=off config=none dashboard=${server.url}/dashboard`,
       `INFO  ${IN_MEMORY_NOTE}`,
       'INFO  taskcast stopped',
     ])

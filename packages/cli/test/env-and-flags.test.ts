@@ -91,6 +91,7 @@ describe('environment variables', () => {
         auth: 'none',
         sentry: 'off',
         config: 'none',
+        dashboard: `${url}/dashboard`,
       },
       { level: 'info', msg: IN_MEMORY_NOTE },
       { level: 'debug', msg: 'GET /tasks/nope 404', method: 'GET', path: '/tasks/nope', status: 404 },

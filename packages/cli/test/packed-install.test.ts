@@ -37,8 +37,9 @@ describe.runIf(enabled)('the packed CLI', () => {
     const app = join(dir, 'app')
     await mkdir(app)
 
-    // `pnpm -r pack` over @taskcast/cli and its workspace dependencies; pnpm rewrites `workspace:*`.
-    await run('npx', [...PNPM, '-r', '--filter', '@taskcast/cli...', 'pack', '--pack-destination', tarballs], {
+    // `pnpm -r pack` over @taskcast/cli and its workspace dependencies (not the devDependencies the
+    // dashboard is bundled from); pnpm rewrites `workspace:*`.
+    await run('npx', [...PNPM, '-r', '--filter-prod', '@taskcast/cli...', 'pack', '--pack-destination', tarballs], {
       cwd: REPO_ROOT,
       maxBuffer: 16 * 1024 * 1024,
     })
@@ -78,6 +79,8 @@ describe.runIf(enabled)('the packed CLI', () => {
     const server = spawnTaskcast({ cwd: app, command: [join(app, 'node_modules/.bin/taskcast')], args: ['-p', '0', '--host', '127.0.0.1'] })
     const url = await server.listening
     await roundTrip(url)
+    // The dashboard's built files are in the tarball, where the server looks for them.
+    expect((await fetch(`${url}/dashboard/app.js`)).status).toBe(200)
     expect((await server.stop()).code).toBe(0)
     expect(server.stderr()).toBe('')
   })

@@ -48,7 +48,7 @@ async function startupLines(args: string[]): Promise<string[]> {
   expect((await proc.stop()).code).toBe(0)
   return lines(proc.stdout())
     .filter((line) => !/ (received SIGTERM|taskcast stopped)/.test(line))
-    .map((line) => line.replace(/^\S+/, README_TIME).replaceAll(`:${port} `, ':3721 ').replaceAll(`port=${port} `, 'port=3721 '))
+    .map((line) => line.replace(/^\S+/, README_TIME).replaceAll(`:${port} `, ':3721 ').replaceAll(`:${port}/`, ':3721/').replaceAll(`port=${port} `, 'port=3721 '))
 }
 
 describe('the README', () => {

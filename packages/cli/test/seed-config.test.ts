@@ -44,6 +44,7 @@ describe('the README config example', () => {
         ],
       },
       metrics: { enabled: true },
+      dashboard: { enabled: true },
       configFile: 'taskcast.config.yaml',
       warnings: [],
     })

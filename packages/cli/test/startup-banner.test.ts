@@ -20,7 +20,7 @@ const REDIS = { provider: 'redis', url: 'redis://cache.internal:6379' } as const
 describe('logStartup', () => {
   it('in memory on loopback: the banner and the in-memory note', async () => {
     expect(await startupLines({}, '127.0.0.1')).toEqual([
-      'INFO  listening on http://127.0.0.1:3721 version=0.1.0 host=127.0.0.1 port=3721 broadcast=memory shortTerm=memory longTerm=none auth=none sentry=off config=none',
+      'INFO  listening on http://127.0.0.1:3721 version=0.1.0 host=127.0.0.1 port=3721 broadcast=memory shortTerm=memory longTerm=none auth=none sentry=off config=none dashboard=http://127.0.0.1:3721/dashboard',
       `INFO  ${IN_MEMORY_NOTE}`,
     ])
   })

@@ -6,6 +6,7 @@ export type { TaskcastErrorCode, TaskcastErrorOptions } from './errors.js'
 export {
   STATUS_EVENT_TYPE,
   TASK_DELETED_TYPE,
+  TASK_CREATED_TYPE,
   RESERVED_TYPE_PREFIX,
   TASK_STATUSES,
   SUSPENDED_STATUSES,
@@ -14,6 +15,7 @@ export {
   PERMISSION_SCOPES,
   WEBHOOK_BACKOFFS,
   CLEANUP_TARGETS,
+  DEFAULT_LEASE_MS,
 } from './types.js'
 export type {
   TaskStatus,
@@ -42,6 +44,9 @@ export type {
   SubscribeFilter,
   SSEEnvelope,
   StatusEventData,
+  TaskCreatedData,
+  TaskAssign,
+  TaskAssignee,
 } from './types.js'
 export type { TaskcastHooks, HookName, HookErrorContext } from './hooks.js'
 export type { Clock, TimerHandle } from './clock.js'
@@ -77,3 +82,5 @@ export type { EventPredicate } from './filter.js'
 export { assertJsonValue, MAX_JSON_DEPTH } from './json-value.js'
 export { TASK_LIST_MAX_LIMIT, TASK_LIST_DEFAULT_LIMIT, TASK_LIST_SOURCES } from './task-list.js'
 export type { TaskListQuery, TaskListPage, TaskListSource, TaskIndexQuery, TaskIndexPage } from './task-list.js'
+export { workerTakes } from './worker-match.js'
+export type { WorkerIdentity } from './worker-match.js'

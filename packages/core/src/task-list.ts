@@ -55,8 +55,15 @@ export interface TaskIndexQuery {
   createdBefore?: number
   /** 1 … `TASK_LIST_MAX_LIMIT`. */
   limit: number
-  /** The index key the previous page ended at: this page holds only keys below it. */
+  /**
+   * The index key the previous page ended at: this page holds only keys below it (above it
+   * with `oldestFirst`).
+   */
   after?: string
+  /** Oldest first (keys ascending) instead of newest first: how workers take pending tasks (SPEC §18). */
+  oldestFirst?: boolean
+  /** Only tasks created with `assign` (offered to workers). */
+  assignable?: boolean
 }
 
 /** One page of a store's task index. */
@@ -74,6 +81,7 @@ export interface TaskIndexPage {
 /** Whether `task` answers `query`'s filters (the cursor and the limit aside). */
 export function matchesTaskQuery(task: Task, query: Omit<TaskIndexQuery, 'limit' | 'after'>): boolean {
   if (query.statuses && !query.statuses.includes(task.status)) return false
+  if (query.assignable && task.assign === undefined) return false
   if (query.types && (task.type === undefined || !matchesType(query.types, task.type))) return false
   if (query.createdAfter !== undefined && !(task.createdAt > query.createdAfter)) return false
   if (query.createdBefore !== undefined && !(task.createdAt < query.createdBefore)) return false
@@ -92,6 +100,32 @@ export function taskIndexBounds(query: TaskIndexQuery): { below?: string; atLeas
   }
   const atLeast = query.createdAfter === undefined ? undefined : createdAtPrefix(query.createdAfter + 1)
   return { ...(below === undefined ? {} : { below }), ...(atLeast === undefined ? {} : { atLeast }) }
+}
+
+/** One end of a range of index keys. */
+export interface KeyBound {
+  key: string
+  inclusive: boolean
+}
+
+/**
+ * The keys a page may hold, in either direction: the created bounds, narrowed by the cursor
+ * (keys below `after` newest first, above it oldest first).
+ */
+export function taskIndexRange(query: TaskIndexQuery): { lower?: KeyBound; upper?: KeyBound } {
+  let lower: KeyBound | undefined =
+    query.createdAfter === undefined ? undefined : { key: createdAtPrefix(query.createdAfter + 1), inclusive: true }
+  let upper: KeyBound | undefined =
+    query.createdBefore === undefined ? undefined : { key: createdAtPrefix(query.createdBefore), inclusive: false }
+  const { after } = query
+  if (after !== undefined) {
+    if (query.oldestFirst) {
+      if (lower === undefined || after >= lower.key) lower = { key: after, inclusive: false }
+    } else if (upper === undefined || after <= upper.key) {
+      upper = { key: after, inclusive: false }
+    }
+  }
+  return { ...(lower && { lower }), ...(upper && { upper }) }
 }
 
 /** Where the list is read from: the short-term store's index, or the archive. */

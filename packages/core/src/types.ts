@@ -42,6 +42,7 @@ export const PERMISSION_SCOPES = [
   'event:subscribe',
   'event:history',
   'webhook:create',
+  'worker:pull',
   '*',
 ] as const
 export type PermissionScope = (typeof PERMISSION_SCOPES)[number]
@@ -109,7 +110,31 @@ export interface Task {
   blockedRequest?: BlockedRequest
   /** The last answer given to a blocked task (`resolveTask`); any JSON value. */
   resolution?: unknown
+  /** The task waits for a worker to take it (SPEC §18); absent: it is never offered. */
+  assign?: TaskAssign
+  /** The worker holding the task: set on `pending → assigned`, kept while it runs, gone when given back. */
+  assignedTo?: TaskAssignee
 }
+
+/** How a task is handed to workers (SPEC §18). */
+export interface TaskAssign {
+  /** A worker takes the task only when it has every one of these tags. */
+  tags?: string[]
+  /**
+   * How long an assigned task may wait for its worker to start it (move it to `running`)
+   * before it goes back to `pending` and is offered again. @defaultValue `DEFAULT_LEASE_MS`
+   */
+  leaseMs?: number
+}
+
+export interface TaskAssignee {
+  workerId: string
+  /** When the task was assigned (ms since epoch); its lease runs from here. */
+  at: number
+}
+
+/** The lease of an assigned task, when its `assign` names none. */
+export const DEFAULT_LEASE_MS = 30_000
 
 /** What a blocked task asks for: `type` says what kind of answer (e.g. 'approval'), `data` the details. */
 export interface BlockedRequest {
@@ -147,6 +172,8 @@ export interface CreateTaskInput {
   authConfig?: TaskAuthConfig
   webhooks?: WebhookConfig[]
   cleanup?: { rules: CleanupRule[] }
+  /** Hand the task to a worker (SPEC §18): it is offered to `GET /workers/pull` until one takes it. */
+  assign?: TaskAssign
 }
 
 export interface PublishEventInput {
@@ -168,6 +195,11 @@ export interface TransitionPayload {
   reason?: string
   /** Only with `blocked`: the question the task waits on (at most `MAX_REQUEST_BYTES` as JSON). */
   request?: BlockedRequest
+  /**
+   * The worker making the move (SPEC §18): the task must be assigned to it, else `CONFLICT`
+   * (its lease lapsed and the task went back, or to another worker).
+   */
+  workerId?: string
 }
 
 /** Which events a reader wants (SPEC §5), without the resume cursor. */
@@ -216,6 +248,8 @@ export interface StatusEventData {
   request?: BlockedRequest
   /** The answer of a resolution (`blocked → running` through `resolveTask`). */
   resolution?: unknown
+  /** The worker of a move to `assigned`. */
+  workerId?: string
 }
 
 export const STATUS_EVENT_TYPE = 'taskcast:status'
@@ -225,5 +259,22 @@ export const RESERVED_TYPE_PREFIX = 'taskcast:'
  * process's subscribers of the task end at once.
  */
 export const TASK_DELETED_TYPE = 'taskcast:deleted'
+/**
+ * The type of the message a creation broadcasts (never stored; index -1): watchers of every
+ * task (`GET /events`) learn of a new task before its first event; a task's own subscribers
+ * ignore it. Its data is `TaskCreatedData`.
+ */
+export const TASK_CREATED_TYPE = 'taskcast:created'
+
+/** The data of a `taskcast:created` message: what a watcher of every task needs of a new task. */
+export interface TaskCreatedData {
+  status: 'pending'
+  createdAt: number
+  type?: string
+  /** The task was created with `assign`: it waits for a worker (SPEC §18). */
+  assignable?: true
+  /** Carried so that each process can apply the task's rules without reading it; never sent to clients. */
+  authConfig?: TaskAuthConfig
+}
 export const LEVELS: readonly Level[] = ['debug', 'info', 'warn', 'error']
 export const SERIES_MODES: readonly SeriesMode[] = ['keep-all', 'accumulate', 'latest']

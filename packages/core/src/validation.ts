@@ -190,7 +190,35 @@ export function isValidatedCreateTaskInput(input: unknown): input is CreateTaskI
   return typeof input === 'object' && input !== null && validCreateInputs.has(input)
 }
 
-const CREATE_FIELDS = ['id', 'type', 'params', 'metadata', 'ttl', 'authConfig', 'webhooks', 'cleanup'] as const
+const CREATE_FIELDS = ['id', 'type', 'params', 'metadata', 'ttl', 'authConfig', 'webhooks', 'cleanup', 'assign'] as const
+
+/** A worker's or a task's tags: at most this many, each at most `MAX_TAG_LENGTH` characters. */
+export const MAX_TAGS = 32
+export const MAX_TAG_LENGTH = 64
+/** Bounds of `assign.leaseMs`. */
+export const MIN_LEASE_MS = 100
+export const MAX_LEASE_MS = 24 * 3600 * 1000
+
+/** Tags of a task's `assign` or of a worker; `path` names them in errors. @throws TaskcastError `VALIDATION_ERROR` */
+export function validateTags(value: unknown, path: string): string[] {
+  if (!Array.isArray(value) || value.length > MAX_TAGS) fail(`${path} must be an array of at most ${MAX_TAGS} tags`)
+  for (const tag of value) {
+    if (typeof tag !== 'string' || tag.length === 0 || tag.length > MAX_TAG_LENGTH || tag.includes(',')) {
+      fail(`${path} must hold non-empty strings of at most ${MAX_TAG_LENGTH} characters, without commas`)
+    }
+  }
+  return value as string[]
+}
+
+function validateAssign(value: unknown, path: string): void {
+  if (value === undefined) return
+  const raw = object(value, path, ['tags', 'leaseMs'])
+  if (raw.tags !== undefined) validateTags(raw.tags, `${path}.tags`)
+  const lease = raw.leaseMs
+  if (lease !== undefined && (typeof lease !== 'number' || !Number.isSafeInteger(lease) || lease < MIN_LEASE_MS || lease > MAX_LEASE_MS)) {
+    fail(`${path}.leaseMs must be an integer from ${MIN_LEASE_MS} to ${MAX_LEASE_MS}`)
+  }
+}
 
 /** @throws TaskcastError `VALIDATION_ERROR` */
 export function validateCreateTaskInput(value: unknown): CreateTaskInput {
@@ -212,6 +240,7 @@ export function validateCreateTaskInput(value: unknown): CreateTaskInput {
     if (!Array.isArray(cleanup.rules)) fail('cleanup.rules must be an array')
     cleanup.rules.forEach((rule: unknown, i: number) => validateCleanupRule(rule, `cleanup.rules[${i}]`))
   }
+  validateAssign(raw.assign, 'assign')
   validCreateInputs.add(raw)
   return raw as CreateTaskInput
 }
@@ -285,7 +314,7 @@ function validateBlockedRequest(value: unknown): BlockedRequest {
 /** @throws TaskcastError `VALIDATION_ERROR` */
 export function validateTransition(status: unknown, payload: unknown): { status: TaskStatus; payload: TransitionPayload } {
   if (!isTaskStatus(status)) fail(`status must be one of ${TASK_STATUSES.join(', ')}`)
-  const raw = object(payload ?? {}, 'payload', ['result', 'error', 'reason', 'request'])
+  const raw = object(payload ?? {}, 'payload', ['result', 'error', 'reason', 'request', 'workerId'])
   const result = jsonObject(raw.result, 'result')
   if (result !== undefined && status !== 'completed') fail('result is only accepted with status "completed"')
   let error: TaskError | undefined
@@ -301,9 +330,17 @@ export function validateTransition(status: unknown, payload: unknown): { status:
     if (status !== 'blocked') fail('request is only accepted with status "blocked"')
     request = validateBlockedRequest(raw.request)
   }
+  if (raw.workerId !== undefined) assertTaskId(raw.workerId, 'workerId')
+  const workerId = raw.workerId as string | undefined
   return {
     status,
-    payload: { ...(result && { result }), ...(error && { error }), ...(reason !== undefined && { reason }), ...(request && { request }) },
+    payload: {
+      ...(result && { result }),
+      ...(error && { error }),
+      ...(reason !== undefined && { reason }),
+      ...(request && { request }),
+      ...(workerId !== undefined && { workerId }),
+    },
   }
 }
 

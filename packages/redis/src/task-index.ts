@@ -4,11 +4,11 @@
 // script, removers read the task back after removing, and readers check each entry against
 // its task, dropping the ghosts of tasks that vanished.
 import { TASK_STATUSES, type Task, type TaskIndexPage, type TaskIndexQuery, type TaskStatus } from '@taskcast/core'
-import { matchesTaskQuery, taskIdOfKey, taskIndexBounds, taskIndexKey, TASK_LIST_SCAN_LIMIT } from '@taskcast/core/internal'
+import { matchesTaskQuery, taskIdOfKey, taskIndexKey, taskIndexRange, TASK_LIST_SCAN_LIMIT } from '@taskcast/core/internal'
 import type { RedisClient } from './connection.js'
 import { taskIndexKeyOfAll, taskIndexKeyOfExpiring, taskIndexKeyOfStatus, taskKeys } from './keys.js'
 import { decodeTask } from './task-codec.js'
-import { IndexWalk, type IndexSet } from './task-index-walk.js'
+import { IndexWalk, type IndexSet, type LexRangeReader } from './task-index-walk.js'
 
 /** The store's `run`: sends over a live connection only, and reports failures as TaskcastErrors. */
 type Run = <T>(command: () => Promise<T>) => Promise<T>
@@ -28,6 +28,21 @@ const MAX_FETCH = 500
 /** The index member of a task hash's `createdAt` field (JSON), or `undefined` without a task. */
 export function memberOf(taskId: string, createdAtJson: string | null | undefined): string | undefined {
   return createdAtJson == null ? undefined : taskIndexKey({ id: taskId, createdAt: JSON.parse(createdAtJson) as number })
+}
+
+/**
+ * Whether one of the sets `member` was read from is right for `task` (the set of all tasks, or
+ * its status set); the status sets it was read from that are not go into `stale`.
+ */
+function heldRightly(task: Task, member: string, holding: readonly IndexSet[], stale: Map<TaskStatus, string[]>): boolean {
+  let held = false
+  for (const { status } of holding) {
+    if (status === undefined || status === task.status) held = true
+    // Left by a process that died between a transition's script and its cleanup, or written
+    // by a transition still in flight (which writes it again after its script).
+    else stale.set(status, [...(stale.get(status) ?? []), member])
+  }
+  return held
 }
 
 export class RedisTaskIndex {
@@ -132,10 +147,11 @@ export class RedisTaskIndex {
   }
 
   /**
-   * One page, newest first: the members of the query's status sets (or of the set of all
-   * tasks) merged in descending order, each checked against its task hash, at most
-   * `TASK_LIST_SCAN_LIMIT` of them. Entries of vanished tasks and stale status entries met on
-   * the way are repaired; due entries of `index:expiring` are pruned alongside.
+   * One page, newest first (oldest first with `oldestFirst`): the members of the query's
+   * status sets (or of the set of all tasks) merged in that order, each checked against its
+   * task hash, at most `TASK_LIST_SCAN_LIMIT` of them. Entries of vanished tasks and stale
+   * status entries met on the way are repaired; due entries of `index:expiring` are pruned
+   * alongside.
    */
   async list(query: TaskIndexQuery): Promise<TaskIndexPage> {
     // Alongside the page rather than before it: the page checks every entry it reads anyway.
@@ -183,11 +199,11 @@ export class RedisTaskIndex {
     const sets: IndexSet[] = query.statuses
       ? [...new Set(query.statuses)].map((status) => ({ key: this.statusSet(status), status }))
       : [{ key: this.all, status: undefined }]
-    const walk = new IndexWalk(
-      (set, max, min, count) => this.client.zrevrangebylex(set, max, min, 'LIMIT', 0, count),
-      sets,
-      taskIndexBounds(query),
-    )
+    const ascending = query.oldestFirst === true
+    const read: LexRangeReader = ascending
+      ? (set, min, max, count) => this.client.zrangebylex(set, min, max, 'LIMIT', 0, count)
+      : (set, max, min, count) => this.client.zrevrangebylex(set, max, min, 'LIMIT', 0, count)
+    const walk = new IndexWalk(read, sets, taskIndexRange(query), ascending)
     const tasks: Task[] = []
     const ghosts = new Set<string>()
     const stale = new Map<TaskStatus, string[]>()
@@ -199,17 +215,13 @@ export class RedisTaskIndex {
       const wanted = Math.min(TASK_LIST_SCAN_LIMIT - examined, Math.max(query.limit - tasks.length, fetch))
       const candidates = await walk.take(wanted)
       const hashes = await Promise.all(candidates.map(({ member }) => this.client.hgetall(this.taskKey(taskIdOfKey(member)))))
-      for (const [i, { member, set }] of candidates.entries()) {
+      for (const [i, { member, sets: holding }] of candidates.entries()) {
         examined++
         const hash = hashes[i]!
         const task = Object.keys(hash).length === 0 ? undefined : decodeTask(hash)
         if (task === undefined || taskIndexKey(task) !== member) {
           ghosts.add(member)
-        } else if (set.status !== undefined && task.status !== set.status) {
-          // Left by a process that died between a transition's script and its cleanup, or
-          // written by a transition still in flight (which writes it again after its script).
-          stale.set(set.status, [...(stale.get(set.status) ?? []), member])
-        } else if (matchesTaskQuery(task, query)) {
+        } else if (heldRightly(task, member, holding, stale) && matchesTaskQuery(task, query)) {
           tasks.push(task)
           if (tasks.length === query.limit) {
             next = member

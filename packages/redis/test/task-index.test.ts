@@ -1,6 +1,7 @@
 // Redis-specific behaviour of the task index (listTasks, SPEC §21): ghosts of tasks that vanished
 // by TTL or without a trace, stale status entries, the prune of index:expiring, concurrent
-// transitions, and the scan bound. Core's contract covers order, paging, filters and delete.
+// transitions (paging either way), and the scan bound. Core's contract covers order, paging,
+// filters and delete.
 import type { Task, TaskIndexQuery, TaskStatus } from '@taskcast/core'
 import { taskIndexKey, TASK_LIST_SCAN_LIMIT } from '@taskcast/core/internal'
 import { makeTask, statusDraft } from '@taskcast/core/testing'
@@ -236,6 +237,36 @@ if (redisAvailable('Redis task index')) {
       expect(listed.map(taskIndexKey)).toEqual(newestFirst(tasks))
       expect(pages).toBe(Math.ceil(1_000 / 37))
       expect(newer).toBe(3 * (pages - 1))
+    })
+
+    it('pages pending tasks oldest first while listed ones move to running: none skipped or repeated', async () => {
+      const { start, query } = freshWindow()
+      const tasks = Array.from({ length: 60 }, (_, i) => makeTask({ createdAt: start + Math.floor(i / 2) }))
+      await create(...tasks)
+      const inOrder = [...tasks].sort((a, b) => (taskIndexKey(a) < taskIndexKey(b) ? -1 : 1))
+      // Every 3rd task leaves pending once a page has listed it, while the next page is read.
+      const taken = inOrder.filter((_, i) => i % 3 === 2).map((task) => task.id)
+      const takeListed = (listed: Task[]) =>
+        Promise.all(
+          listed.filter((task) => taken.includes(task.id)).map(async (task) => expect(await move(task, 'pending', 'running')).not.toBeNull()),
+        )
+      const pending: TaskIndexQuery = { ...query, statuses: ['pending'], oldestFirst: true, limit: 7 }
+      const listed: Task[] = []
+      let page = await store.listTasks(pending)
+      let pages = 1
+      listed.push(...page.tasks)
+      while (page.next !== null) {
+        ;[page] = await Promise.all([store.listTasks({ ...pending, after: page.next }), takeListed(page.tasks)])
+        listed.push(...page.tasks)
+        pages++
+      }
+      await takeListed(page.tasks)
+      expect(listed.map(taskIndexKey)).toEqual(inOrder.map(taskIndexKey))
+      expect(pages).toBe(Math.ceil(60 / 7))
+      expect(await ids(pending)).toEqual(inOrder.map((task) => task.id).filter((id) => !taken.includes(id)))
+      expect(await ids({ ...pending, statuses: ['running'] })).toEqual(taken)
+      // The two status sets merged upwards, page by page.
+      expect(await ids({ ...pending, statuses: ['running', 'pending'] })).toEqual(inOrder.map((task) => task.id))
     })
 
     it(`examines at most TASK_LIST_SCAN_LIMIT entries a page: a short page with a cursor, and paging ends`, async () => {

@@ -28,6 +28,8 @@ import { request, type RequesterSettings, type RequestOptions, type RetryOptions
 import { TaskProducer } from './producer.js'
 import type { ProducerOptions } from './producer-options.js'
 import { waitForStatus, type WaitForStatusOptions } from './wait-for-status.js'
+import { TaskcastWorker } from './worker.js'
+import type { WorkerOptions } from './worker-options.js'
 
 export interface TaskcastServerClientOptions {
   /** The server's URL, e.g. `http://localhost:3721` (a path prefix is kept). */
@@ -69,7 +71,7 @@ export class TaskcastServerClient {
    * await taskcast.publishEvent(task.id, { type: 'llm.delta', data: { text: 'Hi' } })
    * await taskcast.transitionTask(task.id, 'completed', { result: { output: 'Hi' } })
    */
-  constructor(options: TaskcastServerClientOptions) {
+  constructor(private readonly options: TaskcastServerClientOptions) {
     const custom = options.fetch
     const fetchImpl: typeof fetch = (input, init) => (custom ? custom(input, init) : globalThis.fetch(input, init))
     this.settings = {
@@ -174,6 +176,31 @@ export class TaskcastServerClient {
    */
   producer(taskId: string, options: ProducerOptions = {}): TaskProducer {
     return new TaskProducer(this.settings, taskPath(taskId, '/events'), options)
+  }
+
+  /**
+   * A worker (SPEC §18, pull mode): it takes pending tasks created with `assign` that match its
+   * `types` and `tags`, up to `capacity` at once, moves each to `running`, runs `handler`, and
+   * completes the task with its result or fails it with its error; a task someone else ends
+   * meanwhile (a cancel aborts `signal`) is left as they ended it. See docs/workers.md.
+   * Needs the scopes `worker:pull`, `task:manage`, `event:publish` and `event:subscribe`.
+   * @throws TaskcastError `VALIDATION_ERROR` for invalid options (`mode: 'ws'` is not available yet)
+   * @example
+   * const worker = taskcast.worker({
+   *   types: ['report.*'],
+   *   capacity: 4,
+   *   handler: async (task, { signal, publish }) => {
+   *     await publish({ type: 'report.progress', data: { percent: 50 } })
+   *     return { url: await render(task.params, { signal }) }
+   *   },
+   * })
+   * process.once('SIGTERM', () => void worker.stop())
+   */
+  worker(options: WorkerOptions): TaskcastWorker {
+    // A client of its own: its cancellation signals then abort on a cancel sent through this one
+    // (a backend that runs workers and serves the Stop button alike), and only its own ends are its own.
+    const own = new TaskcastServerClient(this.options)
+    return new TaskcastWorker(own, own.settings, options)
   }
 
   /** Stored events, filtered; with `seriesFormat: 'accumulated'`, the running values. */

@@ -21,6 +21,8 @@ import { registerSseRoute } from './routes/sse.js'
 import { registerTaskRoutes } from './routes/tasks.js'
 import { registerTaskListRoute } from './routes/task-list.js'
 import { registerGlobalEventsRoute } from './routes/global-events.js'
+import { registerWorkerRoutes } from './routes/workers.js'
+import { PullWaiters } from './workers/pull-waiters.js'
 import { SseRegistry } from './sse/sse-registry.js'
 import { createWebhookDispatcher } from './webhooks/index.js'
 
@@ -68,8 +70,10 @@ export function createTaskcastApp(options: TaskcastAppOptions): TaskcastApp {
   const auth = options.auth ?? { mode: 'none' }
   const connections = new SseRegistry()
   const sseDeliveries = new SseDeliveryCounter()
-  const served = options.metrics ? appMetrics(options.metrics, connections, sseDeliveries) : undefined
+  const pullWaiters = new PullWaiters(engine, (error) => engine.reportError(error, { source: 'workers' }))
+  const served = options.metrics ? appMetrics(options.metrics, connections, sseDeliveries, pullWaiters) : undefined
   const metrics = served?.metrics
+  if (metrics) pullWaiters.onAssigned = (task) => metrics.observeAssignment(task)
 
   const ctx: RouteContext = {
     engine,
@@ -107,6 +111,7 @@ export function createTaskcastApp(options: TaskcastAppOptions): TaskcastApp {
   registerEventRoutes(app, ctx)
   registerSseRoute(app, ctx)
   registerGlobalEventsRoute(app, ctx)
+  registerWorkerRoutes(app, pullWaiters)
 
   const removeHooks: (() => void)[] = []
   if (options.hooks) removeHooks.push(engine.addHooks(options.hooks))
@@ -117,6 +122,7 @@ export function createTaskcastApp(options: TaskcastAppOptions): TaskcastApp {
   let closing: Promise<void> | undefined
   const close = (): Promise<void> =>
     (closing ??= (async () => {
+      pullWaiters.close()
       await ctx.connections.closeAll(CLOSE_GRACE_MS)
       for (const remove of removeHooks) remove()
       // Deliveries already under way get the same grace as the streams; the rest are dropped.
@@ -131,6 +137,7 @@ function appMetrics(
   given: MetricsOptions,
   connections: SseRegistry,
   sseDeliveries: SseDeliveryCounter,
+  pullWaiters: PullWaiters,
 ): { metrics: TaskcastMetrics; route: boolean; token: string | undefined } | undefined {
   const options = { ...DEFAULT_METRICS, ...given }
   if (!options.enabled) return undefined
@@ -146,6 +153,7 @@ function appMetrics(
     defaultMetrics: options.defaultMetrics,
     connections,
     sseDeliveries,
+    waitingWorkers: () => pullWaiters.size,
   })
   return { metrics, route: options.route, token }
 }

@@ -46,7 +46,10 @@ async function take(reader: SseReader, count: number): Promise<Array<[string, st
     const envelope = JSON.parse(frame.data!) as SSEEnvelope
     expect(frame.id).toBe(envelope.eventId)
     expect(envelope.filteredIndex).toBe(envelope.rawIndex)
-    const label = envelope.type === 'taskcast:status' ? `status:${(envelope.data as { status: string }).status}` : envelope.type
+    const label =
+      envelope.type === 'taskcast:status' || envelope.type === 'taskcast:created'
+        ? `${envelope.type === 'taskcast:created' ? 'created' : 'status'}:${(envelope.data as { status: string }).status}`
+        : envelope.type
     out.push([envelope.taskId, label, envelope.rawIndex])
   }
   return out
@@ -63,7 +66,8 @@ describe('GET /events', () => {
     await engine.publishEvent(before.id, { type: 'llm.delta', data: { text: 'a' } })
     await engine.publishEvents(after.id, [{ type: 'progress', data: 1 }, { type: 'progress', data: 2 }])
     await engine.transitionTask(before.id, 'completed')
-    expect(await take(reader, 6)).toEqual([
+    expect(await take(reader, 7)).toEqual([
+      [after.id, 'created:pending', -1],
       [before.id, 'status:running', 0],
       [after.id, 'status:running', 0],
       [before.id, 'llm.delta', 1],
@@ -71,6 +75,27 @@ describe('GET /events', () => {
       [after.id, 'progress', 2],
       [before.id, 'status:completed', 2],
     ])
+  })
+
+  it('announces a created task with its type and createdAt, never its auth rules; includeStatus=false leaves it out', async () => {
+    const { engine, url } = await start()
+    const withStatus = await watch(`${url}/events?types=`)
+    const withoutStatus = await watch(`${url}/events?includeStatus=false`)
+    const task = await engine.createTask({ type: 'llm.chat', authConfig: { rules: [{ match: { scope: ['task:manage'] }, require: { sub: ['x'] } }] } })
+    const frame = await withStatus.nextEvent()
+    expect(JSON.parse(frame!.data!)).toEqual({
+      filteredIndex: -1,
+      rawIndex: -1,
+      eventId: frame!.id,
+      taskId: task.id,
+      type: 'taskcast:created',
+      timestamp: task.createdAt,
+      level: 'info',
+      data: { status: 'pending', createdAt: task.createdAt, type: 'llm.chat' },
+    })
+    await engine.transitionTask(task.id, 'running')
+    await engine.publishEvent(task.id, { type: 'llm.delta', data: 'x' })
+    expect(await take(withoutStatus, 1)).toEqual([[task.id, 'llm.delta', 1]])
   })
 
   it('filters by event types, levels, status and task types (types= leaves status events only)', async () => {

@@ -139,7 +139,7 @@ describe('GET /openapi.json', () => {
       expect(await call(method, template, others), `${method} ${template} without its scopes`).toBe(403)
       checked++
     }
-    expect(checked).toBe(11)
+    expect(checked).toBe(13)
   })
 })
 
@@ -231,8 +231,9 @@ describe('SSE frames', () => {
     await engine.createTask({ id: 'g', type: 'job' })
     await engine.transitionTask('g', 'running')
     await engine.publishEvents('g', [{ type: 'step', data: { n: 1 } }])
-    const frames = [await reader.nextEvent(), await reader.nextEvent()] as { event?: string; data?: string }[]
+    const frames = [await reader.nextEvent(), await reader.nextEvent(), await reader.nextEvent()] as { event?: string; data?: string }[]
     expect(frames.map((frame) => [frame.event, (JSON.parse(frame.data!) as JsonSchema).type])).toEqual([
+      ['taskcast.event', 'taskcast:created'],
       ['taskcast.event', 'taskcast:status'],
       ['taskcast.event', 'step'],
     ])

@@ -1,14 +1,15 @@
-// The task list (SPEC §21) over a task table of migration 0002: keyset pages down its
-// (created_at, id) and (status, created_at, id) indexes, newest first, never examining more
-// than TASK_LIST_SCAN_LIMIT rows for one page.
+// The task list (SPEC §21) over a task table of migration 0002: keyset pages along its
+// (created_at, id) and (status, created_at, id) indexes, newest first (oldest first with
+// `oldestFirst`), never examining more than TASK_LIST_SCAN_LIMIT rows for one page.
 import type { Task, TaskIndexPage, TaskIndexQuery, TaskStatus } from '@taskcast/core'
 import {
   createdAtOfKey,
   matchesTaskQuery,
   taskIdOfKey,
-  taskIndexBounds,
   taskIndexKey,
+  taskIndexRange,
   TASK_LIST_SCAN_LIMIT,
+  type KeyBound,
 } from '@taskcast/core/internal'
 import type { SqliteDatabase } from './open-database.js'
 
@@ -20,12 +21,22 @@ export interface IndexedTaskRow {
   expiresAt: number | null
 }
 
-/** Where a round of reading resumes: rows strictly below (createdAt, id), at or above `floor`. */
+/**
+ * A round of reading: rows strictly past `from` and strictly before `to`, as (createdAt, id),
+ * in the walk's direction.
+ */
 interface RoundParams {
+  fromAt: number
+  fromId: string
+  toAt: number
+  toId: string
+  count: number
+}
+
+/** A place in the (created_at, id) order. */
+interface Position {
   createdAt: number
   id: string
-  floor: number
-  count: number
 }
 
 export interface SqliteTaskIndexOptions {
@@ -39,35 +50,55 @@ export interface SqliteTaskIndexOptions {
 
 /** Rows read per round when a type filter may reject most of them. */
 const TYPED_ROUND = 500
-/** Above every row: where the first page starts. */
-const TOP = { createdAt: Number.POSITIVE_INFINITY, id: '' }
+/** Below and above every row. */
+const BOTTOM: Position = { createdAt: Number.NEGATIVE_INFINITY, id: '' }
+const TOP: Position = { createdAt: Number.POSITIVE_INFINITY, id: '' }
+
+/**
+ * Where a bound of `taskIndexRange` lies among rows. Strictly past it is exact either way: a
+ * bound is the cursor (a row's whole key, never inclusive) or a bare createdAt prefix (id ''),
+ * which no row's key equals.
+ */
+function positionOf(bound: KeyBound | undefined, otherwise: Position): Position {
+  return bound === undefined ? otherwise : { createdAt: createdAtOfKey(bound.key), id: taskIdOfKey(bound.key) }
+}
 
 /**
  * Ids compare as in JavaScript: the column's BINARY collation orders UTF-8 bytes, which
  * agrees with UTF-16 code units except between astral and U+E000–U+FFFF characters, and the
  * engine's task ids are ASCII.
  */
-function newestFirst(a: IndexedTaskRow, b: IndexedTaskRow): number {
-  return b.createdAt - a.createdAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0)
+function oldestFirst(a: IndexedTaskRow, b: IndexedTaskRow): number {
+  return a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
 }
 
-/** A round of reading: one range of the (created_at, id) index, or of (status, created_at, id). */
-function prepareRounds(db: SqliteDatabase, { table, expiryColumn }: SqliteTaskIndexOptions) {
-  const select = `SELECT id, created_at AS createdAt, task, ${expiryColumn ?? 'NULL'} AS expiresAt FROM ${table}`
-  const round = '(created_at, id) < (@createdAt, @id) AND created_at >= @floor ORDER BY created_at DESC, id DESC LIMIT @count'
+/** The statements of one direction: a range of the (created_at, id) index, or of (status, created_at, id). */
+function prepareRounds(db: SqliteDatabase, select: string, ascending: boolean) {
+  const round = ascending
+    ? '(created_at, id) > (@fromAt, @fromId) AND (created_at, id) < (@toAt, @toId) ORDER BY created_at ASC, id ASC LIMIT @count'
+    : '(created_at, id) < (@fromAt, @fromId) AND (created_at, id) > (@toAt, @toId) ORDER BY created_at DESC, id DESC LIMIT @count'
   return {
     any: db.prepare<RoundParams, IndexedTaskRow>(`${select} WHERE ${round}`),
     inStatus: db.prepare<RoundParams & { status: TaskStatus }, IndexedTaskRow>(`${select} WHERE status = @status AND ${round}`),
+    order: ascending ? oldestFirst : (a: IndexedTaskRow, b: IndexedTaskRow) => oldestFirst(b, a),
   }
 }
 
+/** Both directions' statements. */
+function prepareWalks(db: SqliteDatabase, { table, expiryColumn }: SqliteTaskIndexOptions) {
+  const select = `SELECT id, created_at AS createdAt, task, ${expiryColumn ?? 'NULL'} AS expiresAt FROM ${table}`
+  return { down: prepareRounds(db, select, false), up: prepareRounds(db, select, true) }
+}
+
+type Rounds = ReturnType<typeof prepareRounds>
+
 export class SqliteTaskIndex {
-  private readonly sql: ReturnType<typeof prepareRounds>
+  private readonly sql: ReturnType<typeof prepareWalks>
   private readonly snapshot: (query: TaskIndexQuery) => TaskIndexPage
   private readonly isGone: ((row: IndexedTaskRow) => boolean) | undefined
 
   constructor(db: SqliteDatabase, options: SqliteTaskIndexOptions) {
-    this.sql = prepareRounds(db, options)
+    this.sql = prepareWalks(db, options)
     this.isGone = options.isGone
     // One read transaction: every round, and every status of a round, sees the same snapshot,
     // so a task moving between two statuses meanwhile is read once.
@@ -80,15 +111,17 @@ export class SqliteTaskIndex {
   }
 
   private walk(query: TaskIndexQuery): TaskIndexPage {
-    const { below, atLeast } = taskIndexBounds(query)
-    let cursor = below === undefined ? TOP : { createdAt: createdAtOfKey(below), id: taskIdOfKey(below) }
-    const floor = atLeast === undefined ? 0 : createdAtOfKey(atLeast)
+    const { lower, upper } = taskIndexRange(query)
+    const ascending = query.oldestFirst === true
+    const rounds = ascending ? this.sql.up : this.sql.down
+    let from = ascending ? positionOf(lower, BOTTOM) : positionOf(upper, TOP)
+    const to = ascending ? positionOf(upper, TOP) : positionOf(lower, BOTTOM)
     const statuses = query.statuses && [...new Set(query.statuses)]
     const tasks: Task[] = []
     for (let examined = 0; ; ) {
       // Without a type filter nearly every row read is listed: a round reads what the page lacks.
       const count = Math.min(TASK_LIST_SCAN_LIMIT - examined, query.types ? TYPED_ROUND : query.limit - tasks.length)
-      const rows = this.rowsBelow(statuses, { ...cursor, floor, count })
+      const rows = this.rowsPast(rounds, statuses, { fromAt: from.createdAt, fromId: from.id, toAt: to.createdAt, toId: to.id, count })
       for (const row of rows) {
         examined++
         if (!this.isGone?.(row)) {
@@ -99,17 +132,17 @@ export class SqliteTaskIndex {
       }
       const last = rows.at(-1)
       if (last === undefined || rows.length < count) return { tasks, next: null }
-      cursor = { createdAt: last.createdAt, id: last.id }
+      from = { createdAt: last.createdAt, id: last.id }
     }
   }
 
   /**
-   * The `count` newest rows of the round, in any of `statuses`. Each status is one range of
-   * its index; the newest `count` of all of them are among the newest `count` of each.
+   * The first `count` rows of the round, in any of `statuses`. Each status is one range of
+   * its index; the first `count` of all of them are among the first `count` of each.
    */
-  private rowsBelow(statuses: readonly TaskStatus[] | undefined, params: RoundParams): IndexedTaskRow[] {
-    if (statuses === undefined) return this.sql.any.all(params)
-    const rows = statuses.flatMap((status) => this.sql.inStatus.all({ ...params, status }))
-    return statuses.length === 1 ? rows : rows.sort(newestFirst).slice(0, params.count)
+  private rowsPast(rounds: Rounds, statuses: readonly TaskStatus[] | undefined, params: RoundParams): IndexedTaskRow[] {
+    if (statuses === undefined) return rounds.any.all(params)
+    const rows = statuses.flatMap((status) => rounds.inStatus.all({ ...params, status }))
+    return statuses.length === 1 ? rows : rows.sort(rounds.order).slice(0, params.count)
   }
 }

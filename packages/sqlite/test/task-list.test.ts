@@ -91,7 +91,7 @@ describe('the SQLite task list', () => {
     await store.close()
   })
 
-  it('merges several statuses over many rounds of reading, in index order', async () => {
+  it('merges several statuses over many rounds of reading, in index order either way', async () => {
     const store = new SqliteShortTermStore({ path: tempDatabasePath() })
     const statuses = ['pending', 'running', 'completed'] as const
     // Same-millisecond ties across statuses, so the merge must order by id within a millisecond.
@@ -104,6 +104,8 @@ describe('the SQLite task list', () => {
     const listed = await listAll(store, { statuses: ['running', 'pending'], types: ['job.*'], limit: 97 })
     expect(ids(listed)).toEqual(ids(expected))
     expect(listed).toHaveLength(750)
+    const oldestFirst = await listAll(store, { statuses: ['running', 'pending'], types: ['job.*'], oldestFirst: true, limit: 97 })
+    expect(ids(oldestFirst)).toEqual(ids(expected).reverse())
     await store.close()
   })
 })

@@ -143,6 +143,7 @@ const configSchema = object({
     { required: ['origin'] },
   ),
   metrics: object({ enabled: boolean(), token: bearerToken }),
+  dashboard: object({ enabled: boolean() }),
 }) as Check<unknown>
 
 /**

@@ -134,6 +134,7 @@ export interface TaskcastConfig {
   /** Browsers on other origins (`origin`, `credentials`, `maxAge`); off when absent. */
   cors?: CorsOptions
   metrics?: MetricsConfig
+  dashboard?: DashboardConfig
 }
 
 /** Prometheus metrics at `GET /metrics`, outside the API's auth. */
@@ -142,6 +143,12 @@ export interface MetricsConfig {
   enabled?: boolean
   /** A bearer token the scraper must send; without it `/metrics` is open. Env: `TASKCAST_METRICS_TOKEN`. */
   token?: string
+}
+
+/** The live dashboard at `GET /dashboard`: a public page whose API calls carry the token it asks for. */
+export interface DashboardConfig {
+  /** @defaultValue true. Env: `TASKCAST_DASHBOARD_ENABLED`. */
+  enabled?: boolean
 }
 
 /** Where a Redis adapter connects: one server, or a Redis Cluster through its seed nodes. */
@@ -179,6 +186,7 @@ export interface ResolvedConfig {
   sse?: SseOptions
   cors?: CorsOptions
   metrics: { enabled: boolean; token?: string }
+  dashboard: { enabled: boolean }
   /** Where the config came from, for the startup banner: a file path, or nothing. */
   configFile?: string
   /** Things worth a warning at startup (e.g. a JWT secret that auth mode `none` ignores). */

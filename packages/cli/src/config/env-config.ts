@@ -59,6 +59,7 @@ export const ENV_VARIABLES = [
   { name: 'SENTRY_DSN', keys: ['sentry.dsn'], description: 'Sentry DSN; Sentry reporting is on when set', defaultValue: '—' },
   { name: 'TASKCAST_METRICS_ENABLED', keys: ['metrics.enabled'], description: 'Serve GET /metrics (Prometheus): true | false', defaultValue: '`true`' },
   { name: 'TASKCAST_METRICS_TOKEN', keys: ['metrics.token'], description: 'Bearer token a scraper must send to /metrics', defaultValue: '—' },
+  { name: 'TASKCAST_DASHBOARD_ENABLED', keys: ['dashboard.enabled'], description: 'Serve the dashboard page at GET /dashboard: true | false', defaultValue: '`true`' },
 ] as const
 
 /** The config keys an environment variable sets, mapped to its name (for messages). */

@@ -44,6 +44,8 @@ export async function resolveConfig(config: TaskcastConfig, configFile?: string)
     adapters: resolveAdapters(config),
     webhook: config.webhook ?? {},
     metrics: resolveMetrics(config, warnings),
+    // On by default (SPEC §21): the page a newcomer opens first.
+    dashboard: { enabled: config.dashboard?.enabled ?? true },
     warnings,
   }
   if (config.sentry?.dsn) resolved.sentry = { ...config.sentry, dsn: config.sentry.dsn }

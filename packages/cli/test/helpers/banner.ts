@@ -12,5 +12,5 @@ export function exposureWarning(where: string): string {
 /** The banner of a server in memory with no config file, as a text line without its timestamp. */
 export function memoryBanner(url: string, host: string, auth = 'none'): string {
   const { port } = new URL(url)
-  return `INFO  listening on ${url} version=0.1.0 host=${host} port=${port} broadcast=memory shortTerm=memory longTerm=none auth=${auth} sentry=off config=none`
+  return `INFO  listening on ${url} version=0.1.0 host=${host} port=${port} broadcast=memory shortTerm=memory longTerm=none auth=${auth} sentry=off config=none dashboard=${url}/dashboard`
 }

@@ -1,9 +1,10 @@
 // Every task's live events for the watchers of this process (`GET /events`, SPEC §21): one
 // subscription to the broadcast however many watch, and for each event the facts of its task
-// that never change after creation (type, auth rules), read once per task and kept.
+// that never change after creation (type, auth rules), from its creation notice or read once
+// per task, and kept. Creation notices (`TASK_CREATED_TYPE`) reach the watchers too.
 import type { BroadcastProvider } from '../storage/broadcast-provider.js'
-import type { Task, TaskEvent } from '../types.js'
-import { TASK_DELETED_TYPE } from '../types.js'
+import type { Task, TaskCreatedData, TaskEvent } from '../types.js'
+import { TASK_CREATED_TYPE, TASK_DELETED_TYPE } from '../types.js'
 
 /** What a watcher learns of an event's task: the parts fixed at creation. */
 export type TaskFacts = Pick<Task, 'id' | 'type' | 'authConfig'>
@@ -46,16 +47,18 @@ export class GlobalFeed {
     }
   }
 
-  /** Learns a task's facts without a read (the engine just created or read it). */
-  remember(task: Task): void {
-    if (this.listeners.size > 0) this.keep(task)
-  }
-
   private arrive(event: TaskEvent): void {
     const { taskId } = event
     if (event.type === TASK_DELETED_TYPE) {
       this.facts.delete(taskId)
       return
+    }
+    if (event.type === TASK_CREATED_TYPE) {
+      // A new task (or a new one under a deleted task's id): its facts come with the notice.
+      const { authConfig, ...shown } = event.data as TaskCreatedData
+      this.waiting.delete(taskId)
+      // One copy without the rules for every watcher: they are for this process, not for clients.
+      return this.dispatch({ ...event, data: shown }, this.keep({ id: taskId, type: shown.type, authConfig }))
     }
     const queue = this.waiting.get(taskId)
     if (queue) {
@@ -83,7 +86,7 @@ export class GlobalFeed {
     for (const event of queue) this.dispatch(event, facts)
   }
 
-  private keep(task: Task): TaskFacts {
+  private keep(task: TaskFacts): TaskFacts {
     const facts: TaskFacts = { id: task.id, type: task.type, authConfig: task.authConfig }
     this.facts.delete(task.id)
     this.facts.set(task.id, facts)

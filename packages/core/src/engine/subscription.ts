@@ -16,7 +16,7 @@ import { isTerminalStatus } from '../state-machine.js'
 import type { BroadcastProvider } from '../storage/broadcast-provider.js'
 import type { EventRange } from '../storage/short-term-store.js'
 import type { SeriesFormat, SSEEnvelope, SubscribeFilter, Task, TaskEvent, TaskStatus } from '../types.js'
-import { TASK_DELETED_TYPE } from '../types.js'
+import { TASK_CREATED_TYPE, TASK_DELETED_TYPE } from '../types.js'
 import { PreparedReplay } from './prepared-replay.js'
 
 export interface SubscriptionHandlers {
@@ -184,6 +184,8 @@ export class Subscription {
   }
 
   private onLive(event: TaskEvent): void {
+    // Meant for the watchers of every task; it says nothing a subscriber of this task needs.
+    if (event.type === TASK_CREATED_TYPE) return
     if (event.type === TASK_DELETED_TYPE) {
       this.gone('deleted')
       return

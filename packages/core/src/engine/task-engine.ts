@@ -18,11 +18,12 @@ import type {
   StatusEventData,
   SubscribeFilter,
   Task,
+  TaskAssignee,
   TaskEvent,
   TaskStatus,
   TransitionPayload,
 } from '../types.js'
-import { STATUS_EVENT_TYPE, TASK_DELETED_TYPE } from '../types.js'
+import { STATUS_EVENT_TYPE, TASK_CREATED_TYPE, TASK_DELETED_TYPE, type TaskCreatedData } from '../types.js'
 import {
   isValidatedCreateTaskInput,
   validateCreateTaskInput,
@@ -42,6 +43,8 @@ import { SharedReads } from './shared-reads.js'
 import { SubscriptionRegistry } from './subscription-registry.js'
 import { listTasks, type ListTasksOptions } from './task-lister.js'
 import { GlobalFeed, type GlobalListener } from './global-feed.js'
+import { LeaseSweeper } from './lease-sweeper.js'
+import { validateWorkerIdentity, workerTakes, type WorkerIdentity } from '../worker-match.js'
 import type { TaskListPage, TaskListQuery } from '../task-list.js'
 import { Subscription, type SubscriptionOptions, type SubscriptionHandlers, type SubscriptionSource } from './subscription.js'
 
@@ -67,6 +70,11 @@ export interface TaskEngineOptions {
    * another process, or lost with the store. @defaultValue 10_000
    */
   subscriptionCheckMs?: number
+  /**
+   * How often the tasks assigned to workers are checked for a lapsed lease (SPEC §18), once
+   * this engine takes part in assignment. @defaultValue 1000
+   */
+  leaseSweepMs?: number
 }
 
 /** A subscription whose log is read and cursor checked (`TaskEngine.prepareSubscription`). */
@@ -116,6 +124,7 @@ export class TaskEngine {
   }
   private deadlinePoller: SharedDeadlinePoller | undefined
   private readonly feed: GlobalFeed
+  private readonly leases: LeaseSweeper
 
   constructor(options: TaskEngineOptions) {
     this.broadcast = options.broadcast
@@ -156,6 +165,13 @@ export class TaskEngine {
         (error) => report(error, { source: 'ttl' }),
       )
     }
+    this.leases = new LeaseSweeper(
+      this.shortTerm,
+      this.clock,
+      options.leaseSweepMs ?? 1000,
+      (task) => this.giveBack(task, 'lease-expired'),
+      (error) => report(error, { source: 'lease' }),
+    )
     this.feed = new GlobalFeed(this.broadcast, (id) => this.currentTask(id), (error) => report(error, { source: 'global-feed' }))
     // Other processes ask for counts only when someone reads a task's `subscribers`.
     this.broadcast.serveSubscriberCounts?.((id) => this.subscriptions.countOf(id))
@@ -195,6 +211,10 @@ export class TaskEngine {
     if (valid.authConfig !== undefined) task.authConfig = valid.authConfig
     if (valid.webhooks !== undefined) task.webhooks = valid.webhooks
     if (valid.cleanup !== undefined) task.cleanup = valid.cleanup
+    if (valid.assign !== undefined) {
+      task.assign = valid.assign
+      this.leases.start()
+    }
     // An archived task still owns its id.
     const archived = valid.id !== undefined && this.longTerm ? await this.longTerm.getTask(valid.id) : null
     // In the archive outbox before it exists, so that no crash leaves it out (see LongTermWriter).
@@ -204,7 +224,7 @@ export class TaskEngine {
     }
     this.writer?.saveTask(task)
     if (task.ttl !== undefined) this.ttl.schedule(task.id, task.createdAt + task.ttl * 1000)
-    this.feed.remember(task)
+    this.announceCreation(task)
     this.hooks.emit('onTaskCreated', task)
     return task
   }
@@ -248,6 +268,54 @@ export class TaskEngine {
   }
 
   /**
+   * Assigns the oldest pending task `worker` may take (SPEC §18) to it: `pending → assigned`,
+   * compare-and-set, so a task goes to exactly one worker whichever process each asks. Resolves
+   * the assigned task, or `null` when none waits for this worker. The worker then moves it to
+   * `running` within the task's lease, or it goes back to `pending`.
+   * @throws TaskcastError `VALIDATION_ERROR` (a bad worker, or a store without a task index)
+   */
+  async claimTask(worker: WorkerIdentity): Promise<Task | null> {
+    validateWorkerIdentity(worker)
+    const { listTasks } = this.shortTerm
+    if (!listTasks) throw new TaskcastError('VALIDATION_ERROR', 'this store keeps no task index, so tasks cannot be assigned')
+    this.leases.start()
+    let after: string | undefined
+    for (let page = 0; page < 20; page++) {
+      const found = await listTasks.call(this.shortTerm, {
+        statuses: ['pending'],
+        assignable: true,
+        oldestFirst: true,
+        limit: 50,
+        ...(worker.types && { types: worker.types }),
+        ...(after !== undefined && { after }),
+      })
+      for (const task of found.tasks) {
+        if (!workerTakes(worker, task)) continue
+        const assignedTo = { workerId: worker.workerId, at: this.clock.now() }
+        try {
+          return await this.applyTransition(task, 'assigned', { workerId: worker.workerId, assignedTo }, 'worker')
+        } catch (error) {
+          // Another worker took it first: on to the next one.
+          if (!TaskcastError.isInstance(error) || error.code !== 'CONFLICT') throw error
+        }
+      }
+      if (found.next === null) return null
+      after = found.next
+    }
+    return null
+  }
+
+  /**
+   * Gives an assigned task back to the waiting line (`assigned → pending`, the status event
+   * says `reason`): for a worker that is gone. A task no longer assigned is left as it is.
+   * Resolves whether it went back.
+   */
+  async releaseTask(taskId: string, reason: string): Promise<boolean> {
+    const task = await this.shortTerm.getTask(taskId)
+    return task !== null && task.status === 'assigned' && (await this.giveBack(task, reason))
+  }
+
+  /**
    * A page of tasks, newest first (SPEC §21), from the short-term store's task index or, with
    * `source: 'archive'`, from the long-term store; `options.taskIds` restricts it to those tasks.
    * @throws TaskcastError `VALIDATION_ERROR` (`details.field`: the bad field; `source` when the
@@ -265,6 +333,15 @@ export class TaskEngine {
   async transitionTask(taskId: string, status: TaskStatus, payload: TransitionPayload = {}): Promise<Task> {
     const valid = validateTransition(status, payload)
     const task = await this.liveTask(taskId, valid.status)
+    const { workerId } = valid.payload
+    if (workerId !== undefined && (task.status !== 'assigned' || task.assignedTo?.workerId !== workerId)) {
+      throw new TaskcastError('CONFLICT', `task ${taskId} is not assigned to worker ${workerId}`, { details: { status: task.status } })
+    }
+    // A task that waits for a worker starts through one, so that a worker whose lease lapsed
+    // cannot start it behind the back of the line.
+    if (task.assign !== undefined && task.status === 'pending' && valid.status === 'running') {
+      throw new TaskcastError('INVALID_TRANSITION', `task ${taskId} waits for a worker (it was created with assign): it starts once assigned`)
+    }
     return this.applyTransition(task, valid.status, valid.payload, 'api')
   }
 
@@ -454,6 +531,31 @@ export class TaskEngine {
     }
   }
 
+  /** `assigned → pending` by the worker machinery; a lost compare-and-set means someone moved it first. */
+  private async giveBack(task: Task, reason: string): Promise<boolean> {
+    try {
+      await this.applyTransition(task, 'pending', { reason }, 'worker')
+      return true
+    } catch (error) {
+      if (TaskcastError.isInstance(error) && (error.code === 'CONFLICT' || error.code === 'TASK_NOT_FOUND')) return false
+      throw error
+    }
+  }
+
+  /**
+   * Tells the watchers of every task, on every process. Not awaited: a creation does not wait
+   * on it, and the status event of the task's first move, published later on the same
+   * connection, cannot overtake it.
+   */
+  private announceCreation(task: Task): void {
+    const data: TaskCreatedData = { status: 'pending', createdAt: task.createdAt }
+    if (task.type !== undefined) data.type = task.type
+    if (task.assign !== undefined) data.assignable = true
+    if (task.authConfig !== undefined) data.authConfig = task.authConfig
+    const notice: TaskEvent = { id: this.nextId(task.createdAt), taskId: task.id, index: -1, timestamp: task.createdAt, type: TASK_CREATED_TYPE, level: 'info', data }
+    this.broadcast.publish(task.id, notice).catch((error: unknown) => this.hooks.reportError(error, { source: 'create', taskId: task.id }))
+  }
+
   /** The task as the stores hold it now; one read at a time per task, shared by its callers. */
   private currentTask(taskId: string): Promise<Task | null> {
     return this.taskReads.get(taskId, () => this.getTask(taskId))
@@ -467,6 +569,7 @@ export class TaskEngine {
   /** Ends TTL and cleanup timers and flushes pending long-term writes. Stores stay open. */
   async stop(options: { flushTimeoutMs?: number } = {}): Promise<void> {
     this.deadlinePoller?.stop()
+    this.leases.stop()
     this.ttl.stop()
     this.cleanup.stop()
     this.subscriptions.stop()
@@ -495,7 +598,10 @@ export class TaskEngine {
     if (!canTransition(from, to, { by })) throw invalidTransition(from, to)
     const now = this.clock.now()
     const terminal = isTerminalStatus(to)
-    const data: StatusEventData = { status: to, previousStatus: from, ...change }
+    // The status event names the worker of an assignment; a worker's later moves are its own.
+    const { assignedTo: _assignee, workerId, ...said } = change
+    const data: StatusEventData = { status: to, previousStatus: from, ...said }
+    if (to === 'assigned' && workerId !== undefined) data.workerId = workerId
     // `reason` lives in the status event only; the question lives on the task while it is blocked.
     const patch: TransitionRequest['patch'] = { status: to, updatedAt: now }
     if (terminal) patch.completedAt = now
@@ -504,6 +610,9 @@ export class TaskEngine {
     if (change.request !== undefined) patch.blockedRequest = change.request
     else if (from === 'blocked') patch.blockedRequest = undefined
     if ('resolution' in change) patch.resolution = change.resolution
+    // The worker holding the task: named on assignment, kept while it runs, gone when given back.
+    if (change.assignedTo !== undefined) patch.assignedTo = change.assignedTo
+    else if (from === 'assigned' && to === 'pending') patch.assignedTo = undefined
     const outcome = await this.shortTerm.transitionTask(task.id, {
       from,
       patch,
@@ -600,7 +709,7 @@ export class TaskEngine {
 }
 
 /** What a transition carries: the caller's payload, and the answer of a resolution. */
-type TransitionChange = TransitionPayload & { resolution?: unknown }
+type TransitionChange = TransitionPayload & { resolution?: unknown; workerId?: string; assignedTo?: TaskAssignee }
 
 function invalidTransition(from: TaskStatus, to: TaskStatus): TaskcastError {
   return new TaskcastError('INVALID_TRANSITION', `cannot move a task from ${from} to ${to}`)

@@ -38,3 +38,6 @@ export {
   matchesTaskQuery,
   TASK_LIST_SCAN_LIMIT,
 } from '../task-list.js'
+export { taskIndexRange } from '../task-list.js'
+export type { KeyBound } from '../task-list.js'
+export { validateTags, MAX_TAGS, MAX_TAG_LENGTH, MIN_LEASE_MS, MAX_LEASE_MS } from '../validation.js'

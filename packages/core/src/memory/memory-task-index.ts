@@ -1,6 +1,6 @@
 // The memory store's task index (SPEC §21): sorted arrays of index keys, one of every task
 // and one per status, so a page is a binary search and a walk, never a scan of every task.
-import { taskIndexBounds, taskIndexKey, TASK_LIST_SCAN_LIMIT, type TaskIndexQuery } from '../task-list.js'
+import { taskIndexKey, taskIndexRange, TASK_LIST_SCAN_LIMIT, type TaskIndexQuery } from '../task-list.js'
 import type { Task, TaskStatus } from '../types.js'
 
 /** Index keys in ascending order. Tasks arrive mostly newest last, so inserts land at the end. */
@@ -27,6 +27,12 @@ class SortedKeys {
       else hi = mid
     }
     return lo
+  }
+
+  /** Position of the first key ≥ `key`, or with `past` of the first key > `key`. */
+  boundOf(key: string, past: boolean): number {
+    const at = this.lowerBound(key)
+    return past && this.keys[at] === key ? at + 1 : at
   }
 
   at(position: number): string | undefined {
@@ -68,26 +74,41 @@ export class MemoryTaskIndex {
   }
 
   /**
-   * Walks the index newest first within `query`'s bounds, calling `visit` with each key until
-   * it returns false (the page is full); resolves the key to continue below, or `null`.
+   * Walks the index within `query`'s range, newest first (oldest first with `oldestFirst`),
+   * calling `visit` with each key until it returns false (the page is full); resolves the key
+   * to continue from, or `null`.
    */
   walk(query: TaskIndexQuery, visit: (key: string) => boolean): string | null {
-    const { below, atLeast } = taskIndexBounds(query)
+    const { lower, upper } = taskIndexRange(query)
+    const up = query.oldestFirst === true
     const sets = query.statuses ? [...new Set(query.statuses)].flatMap((status) => this.byStatus.get(status) ?? []) : [this.all]
-    const heads: Head[] = sets.map((set) => ({ set, position: below === undefined ? set.size : set.lowerBound(below) }))
+    // A head's position is the next key to read (up) or one past it (down).
+    const heads: Head[] = sets.map((set) => ({
+      set,
+      position: up
+        ? lower === undefined
+          ? 0
+          : set.boundOf(lower.key, !lower.inclusive)
+        : upper === undefined
+          ? set.size
+          : set.boundOf(upper.key, upper.inclusive),
+    }))
+    const within = up
+      ? (key: string) => upper === undefined || key < upper.key || (upper.inclusive && key === upper.key)
+      : (key: string) => lower === undefined || key > lower.key || (lower.inclusive && key === lower.key)
     for (let examined = 0; ; ) {
       let best: Head | undefined
       let bestKey = ''
       for (const head of heads) {
-        const key = head.position > 0 ? head.set.at(head.position - 1)! : undefined
-        if (key === undefined || (atLeast !== undefined && key < atLeast)) continue
-        if (best === undefined || key > bestKey) {
+        const key = head.set.at(up ? head.position : head.position - 1)
+        if (key === undefined || !within(key)) continue
+        if (best === undefined || (up ? key < bestKey : key > bestKey)) {
           best = head
           bestKey = key
         }
       }
       if (best === undefined) return null
-      best.position--
+      best.position += up ? 1 : -1
       if (!visit(bestKey) || ++examined >= TASK_LIST_SCAN_LIMIT) return bestKey
     }
   }

@@ -28,7 +28,7 @@ export interface TransitionRequest {
    * `undefined` is removed (as `blockedRequest` is when a task leaves `blocked`).
    */
   patch: Pick<Task, 'status' | 'updatedAt'> &
-    Partial<Pick<Task, 'completedAt' | 'result' | 'error' | 'blockedRequest' | 'resolution'>>
+    Partial<Pick<Task, 'completedAt' | 'result' | 'error' | 'blockedRequest' | 'resolution' | 'assignedTo'>>
   /** The `taskcast:status` event appended in the same atomic step. */
   event: EventDraft
 }

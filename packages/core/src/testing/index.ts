@@ -11,4 +11,4 @@ export type { BroadcastProviderContractOptions } from './broadcast-provider-cont
 export { ManualClock } from './manual-clock.js'
 export { makeTask, makeDraft, statusDraft } from './fixtures.js'
 export { describeTaskIndexOverStore, readWholeIndex } from './task-index-contract.js'
-export type { TaskIndexDriver } from './task-index-contract.js'
+export type { TaskIndexDriver, TaskIndexSuiteOptions } from './task-index-contract.js'

@@ -424,7 +424,7 @@ export function describeShortTermStoreContract(name: string, options: ShortTermS
       remove: async (taskId) => {
         expect(await store.deleteTask(taskId)).toBe(true)
       },
-    }))
+    }), { oldestFirst: true })
 
     it('answers ping', async () => {
       await expect(store.ping()).resolves.toBeUndefined()

@@ -87,7 +87,7 @@ export function describeLifecycleOverStore(getStore: () => ShortTermStore): void
     for (const from of TASK_STATUSES) {
       for (const to of TASK_STATUSES) {
         const cause = expectedTransition(from, to)
-        const allowed = cause === 'api'
+        const allowed = cause === 'api' || cause === 'api or worker'
         it(`${allowed ? 'makes' : 'refuses'} ${from} → ${to} through the API${cause && !allowed ? ` (${cause})` : ''}`, async () => {
           const task = await taskIn(from)
           const before = await engine.getEvents(task.id)

@@ -41,7 +41,8 @@ export async function readWholeIndex(
     const result = await list({ ...query, ...(after === undefined ? {} : { after }) })
     tasks.push(...result.tasks)
     if (result.next === null) return tasks
-    expect(result.next < (after ?? '\uffff'), 'the cursor moves down the index').toBe(true)
+    const moves = after === undefined || (query.oldestFirst ? result.next > after : result.next < after)
+    expect(moves, 'the cursor moves along the index').toBe(true)
     after = result.next
     await between?.()
   }
@@ -55,8 +56,43 @@ function readAll(driver: TaskIndexDriver, query: TaskIndexQuery, between?: () =>
 const keysOf = (tasks: Task[]) => tasks.map(taskIndexKey)
 const newestFirst = (tasks: Task[]) => keysOf(tasks).sort().reverse()
 
-export function describeTaskIndexOverStore(name: string, getDriver: () => TaskIndexDriver): void {
+export interface TaskIndexSuiteOptions {
+  /** The store answers `oldestFirst` (short-term stores: workers take the oldest task first). */
+  oldestFirst?: boolean
+}
+
+export function describeTaskIndexOverStore(name: string, getDriver: () => TaskIndexDriver, options: TaskIndexSuiteOptions = {}): void {
   describe(`task index (${name})`, () => {
+    if (options.oldestFirst) {
+      it('lists oldest first with oldestFirst, paging up the index, within the created bounds', async () => {
+        const driver = getDriver()
+        const { start, query } = freshWindow()
+        const tasks = Array.from({ length: 11 }, (_, i) => makeTask({ createdAt: start + Math.floor(i / 3), updatedAt: start }))
+        for (const task of tasks) await driver.put(task)
+        const listed = await readAll(driver, { ...query, oldestFirst: true, limit: 4 })
+        expect(keysOf(listed)).toEqual(newestFirst(tasks).reverse())
+        const later = await readAll(driver, { createdAfter: start + 1, createdBefore: start + 3, oldestFirst: true, limit: 2 })
+        expect(keysOf(later)).toEqual(newestFirst(tasks.filter((task) => task.createdAt === start + 2)).reverse())
+      })
+
+      it('finds the oldest pending tasks created with assign, by status, type and assignable', async () => {
+        const driver = getDriver()
+        const { start, query } = freshWindow()
+        const plain = makeTask({ type: 'job.a', createdAt: start, updatedAt: start })
+        const first = makeTask({ type: 'job.a', assign: { tags: ['gpu'] }, createdAt: start + 1, updatedAt: start })
+        const second = makeTask({ type: 'job.b', assign: {}, createdAt: start + 2, updatedAt: start })
+        const taken = makeTask({ type: 'job.a', assign: {}, createdAt: start + 3, updatedAt: start })
+        for (const task of [plain, first, second, taken]) await driver.put(task)
+        await driver.move(taken, 'running')
+        const ids = async (extra: Partial<TaskIndexQuery>) =>
+          (await readAll(driver, { ...query, statuses: ['pending'], assignable: true, oldestFirst: true, limit: 1, ...extra })).map((task) => task.id)
+        expect(await ids({})).toEqual([first.id, second.id])
+        expect(await ids({ types: ['job.b'] })).toEqual([second.id])
+        const stored = (await driver.list({ ...query, statuses: ['pending'], assignable: true, oldestFirst: true, limit: 1 })).tasks[0]
+        expect(stored?.assign).toEqual({ tags: ['gpu'] })
+      })
+    }
+
     it('lists newest first, ties by id descending, and pages through each task exactly once', async () => {
       const driver = getDriver()
       const { start, query } = freshWindow()

@@ -2,16 +2,19 @@
 // it checks (a test that read the machine's own table could not fail).
 import type { TaskStatus } from '../types.js'
 
-/** How a move may come about: through the API, only by an expired TTL, or only by worker assignment (§18). */
-export type ExpectedCause = 'api' | 'ttl only' | 'worker only'
+/**
+ * How a move may come about: through the API, only by an expired TTL, only by worker
+ * assignment (§18), or through the API and by the worker machinery (a lapsed lease, a lost worker).
+ */
+export type ExpectedCause = 'api' | 'ttl only' | 'worker only' | 'api or worker'
 
 const EXPECTED: Readonly<Record<string, ExpectedCause>> = {
   'pending>running': 'api',
   'pending>assigned': 'worker only',
   'pending>cancelled': 'api',
   'pending>timeout': 'ttl only',
-  'assigned>running': 'worker only',
-  'assigned>pending': 'worker only',
+  'assigned>running': 'api or worker',
+  'assigned>pending': 'api or worker',
   'assigned>cancelled': 'api',
   'assigned>timeout': 'ttl only',
   'running>completed': 'api',

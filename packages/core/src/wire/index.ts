@@ -34,4 +34,6 @@ export type {
 export { parseSubscribeQuery, toSubscribeSearchParams } from '../query.js'
 export { parseTaskListParams, toTaskListSearchParams, parseGlobalStreamParams, toGlobalStreamSearchParams } from '../watch-query.js'
 export type { GlobalStreamFilter } from '../watch-query.js'
+export { parseWorkerPullParams, toWorkerPullSearchParams, MAX_PULL_TIMEOUT_MS, DEFAULT_PULL_TIMEOUT_MS } from '../worker-query.js'
+export type { WorkerPull } from '../worker-query.js'
 export type { SubscribeQuery } from '../query.js'

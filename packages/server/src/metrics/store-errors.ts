@@ -7,11 +7,12 @@ export type StoreLabel = (typeof STORE_LABELS)[number]
 
 /**
  * The engine's `onUnhandledError` sources whose every error is a store's (see the engine's
- * `reportError` calls): the broadcast after a write, the tombstone broadcast of a deletion,
- * and the writer of the archive.
+ * `reportError` calls): the broadcast after a write, the notices broadcast on a creation and
+ * a deletion, and the writer of the archive.
  */
 const STORE_BY_SOURCE: ReadonlyMap<string, StoreLabel> = new Map([
   ['broadcast', 'broadcast'],
+  ['create', 'broadcast'],
   ['delete', 'broadcast'],
   ['long-term-writer', 'long-term'],
 ])

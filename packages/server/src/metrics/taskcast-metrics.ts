@@ -2,7 +2,7 @@
 // tell (tasks, transitions, events, store errors), what the routes time (publishing), what the
 // webhook dispatcher reports (outcomes), and what is read at scrape time (open SSE connections,
 // SSE deliveries).
-import { TaskcastError, type TaskcastHooks } from '@taskcast/core'
+import { TaskcastError, type Task, type TaskcastHooks } from '@taskcast/core'
 import { OBSERVING_HOOKS } from '@taskcast/core/internal'
 import { collectDefaultMetrics, Counter, Gauge, Histogram } from 'prom-client'
 import type { MetricsRegistry } from '../options.js'
@@ -15,6 +15,8 @@ import { STORE_LABELS, storeOfReportedError, type StoreLabel } from './store-err
 
 /** Publish latencies, in seconds: an in-memory publish takes well under a millisecond, a Redis one a few. */
 const PUBLISH_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5]
+/** How long tasks wait for a worker, in seconds: from milliseconds with workers waiting to minutes without. */
+const ASSIGNMENT_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 15, 60, 300]
 /** A metric of prom-client's default set: when the registry holds it, it holds them all already. */
 const DEFAULT_METRIC_PROBE = 'process_cpu_user_seconds_total'
 /** One of ours: a registry that holds it belongs to another app. */
@@ -28,6 +30,8 @@ export interface TaskcastMetricsOptions {
   defaultMetrics: boolean
   connections: SseRegistry
   sseDeliveries: SseDeliveryCounter
+  /** Workers whose pull waits on this app now. */
+  waitingWorkers: () => number
 }
 
 export interface TaskcastMetrics {
@@ -38,6 +42,8 @@ export interface TaskcastMetrics {
   observePublish(seconds: number): void
   webhookOutcome(outcome: WebhookOutcome): void
   storeError(store: StoreLabel): void
+  /** A task was handed to a worker here: its wait, from creation to assignment. */
+  observeAssignment(task: Task): void
 }
 
 /**
@@ -92,6 +98,21 @@ export function createTaskcastMetrics(options: TaskcastMetricsOptions): Taskcast
       this.inc({ phase: 'live' }, sseDeliveries.live)
     },
   })
+  new Gauge({
+    name: 'taskcast_workers_waiting',
+    help: 'Workers whose GET /workers/pull waits on this app for a task',
+    registers,
+    collect() {
+      this.set(options.waitingWorkers())
+    },
+  })
+  const assignment = new Histogram({
+    name: 'taskcast_assignment_wait_seconds',
+    help: 'Time from a task’s creation to its assignment to a worker, by task type',
+    labelNames: ['type'],
+    buckets: ASSIGNMENT_BUCKETS,
+    registers,
+  })
   const webhooks = new Counter({
     name: 'taskcast_webhook_deliveries_total',
     help: 'Webhook delivery outcomes: delivered (2xx), retried (an attempt failed, another follows), failed (every attempt failed)',
@@ -128,5 +149,7 @@ export function createTaskcastMetrics(options: TaskcastMetricsOptions): Taskcast
     observePublish: (seconds) => publishDuration.observe(seconds),
     webhookOutcome: (outcome) => webhooks.inc({ outcome }),
     storeError: (store) => storeErrors.inc({ store }),
+    observeAssignment: (task) =>
+      assignment.observe({ type: taskTypes.of(task.type) }, Math.max(0, (task.assignedTo?.at ?? Date.now()) - task.createdAt) / 1000),
   }
 }

@@ -4,6 +4,7 @@ import type { PathItem } from './openapi-types.js'
 import { eventPaths } from './paths-events.js'
 import { servicePaths } from './paths-service.js'
 import { taskPaths } from './paths-tasks.js'
+import { workerPaths } from './paths-workers.js'
 import { schemas } from './schemas.js'
 import { securitySchemes } from './security.js'
 import { SERVER_VERSION } from './version.js'
@@ -32,8 +33,9 @@ export const openApiDocument: OpenApiDocument = {
   tags: [
     { name: 'tasks', description: 'Create, read, list and move tasks.' },
     { name: 'events', description: 'Publish events and read them: history and SSE streams.' },
+    { name: 'workers', description: 'Pending tasks handed to workers.' },
     { name: 'service', description: 'Health, metrics and this document, outside the API’s auth.' },
   ],
-  paths: { ...taskPaths, ...eventPaths, ...servicePaths },
+  paths: { ...taskPaths, ...eventPaths, ...workerPaths, ...servicePaths },
   components: { schemas, securitySchemes },
 }

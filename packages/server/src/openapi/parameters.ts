@@ -10,7 +10,7 @@ import {
   type SeriesFormat,
   type TaskListSource,
 } from '@taskcast/core'
-import { PRODUCER_EPOCH_HEADER, PRODUCER_ID_HEADER, PRODUCER_SEQ_HEADER } from '@taskcast/core/wire'
+import { DEFAULT_PULL_TIMEOUT_MS, MAX_PULL_TIMEOUT_MS, PRODUCER_EPOCH_HEADER, PRODUCER_ID_HEADER, PRODUCER_SEQ_HEADER } from '@taskcast/core/wire'
 import type { Parameter } from './openapi-types.js'
 import { oneOfValues } from './schema-helpers.js'
 
@@ -88,6 +88,18 @@ export const taskListParameters: Parameter[] = [
   query('source', 'The live task index of the short-term store, or the archive of the long-term store.', {
     ...oneOfValues(TASK_LIST_SOURCES),
     default: 'live' satisfies TaskListSource,
+  }),
+]
+
+export const workerPullParameters: Parameter[] = [
+  { ...query('workerId', 'The worker asking: 1–128 letters, digits, `.`, `_`, `:` or `-`.', { type: 'string', minLength: 1 }), required: true },
+  listQuery('types', 'Task types it runs, with wildcards (`llm.*`); without it, any task.'),
+  listQuery('tags', 'What it has (`gpu`): it takes a task only when it has every tag the task asks for.'),
+  query('timeout', 'How long to wait for a task (ms); 0 answers at once.', {
+    type: 'integer',
+    minimum: 0,
+    maximum: MAX_PULL_TIMEOUT_MS,
+    default: DEFAULT_PULL_TIMEOUT_MS,
   }),
 ]
 

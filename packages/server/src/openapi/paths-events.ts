@@ -74,7 +74,7 @@ export const eventPaths: Record<string, PathItem> = {
       tags: TAGS,
       parameters: globalEventParameters,
       responses: {
-        '200': sseResponse('The stream.', { [EVENT_FRAME]: ref('SSEEnvelope') }),
+        '200': sseResponse('The stream.', { [EVENT_FRAME]: { oneOf: [ref('SSEEnvelope'), ref('TaskCreatedEnvelope')] } }),
         ...errorResponses(['VALIDATION_ERROR', ...API_FAULTS]),
       },
       ...needsScope('event:subscribe'),

@@ -10,11 +10,14 @@ import {
   RESERVED_TYPE_PREFIX,
   SERIES_MODES,
   STATUS_EVENT_TYPE,
+  TASK_CREATED_TYPE,
   TASK_STATUSES,
   TASKCAST_ERROR_CODES,
   WEBHOOK_BACKOFFS,
+  DEFAULT_LEASE_MS,
   type SeriesMode,
 } from '@taskcast/core'
+import { MAX_LEASE_MS, MAX_TAG_LENGTH, MAX_TAGS, MIN_LEASE_MS } from '@taskcast/core/internal'
 import { REDACTED } from '../task-view.js'
 import type { JsonSchema } from './openapi-types.js'
 import { anyJson, arrayOf, closedObject, jsonObject, nonEmptyString, oneOfValues, ref, startsWith, timestamp } from './schema-helpers.js'
@@ -99,6 +102,12 @@ const taskProperties: Record<string, JsonSchema> = {
   cleanup: closedObject({ rules: arrayOf(ref('CleanupRule')) }, ['rules']),
   blockedRequest: ref('BlockedRequest'),
   resolution: anyJson('The last answer given to the blocked task (`POST /tasks/{id}/resolve`).'),
+  assign: ref('TaskAssign'),
+  assignedTo: closedObject(
+    { workerId: nonEmptyString(), at: timestamp('When the task was assigned (ms since the epoch); its lease runs from here.') },
+    ['workerId', 'at'],
+    { description: 'The worker holding the task: set when it is assigned, kept while it runs, gone when it is given back.' },
+  ),
 }
 const taskRequired = ['id', 'status', 'createdAt', 'updatedAt'] as const
 
@@ -111,6 +120,7 @@ const statusEventData = closedObject(
     reason: { type: 'string', minLength: 1 },
     request: ref('BlockedRequest'),
     resolution: anyJson('The answer of a resolution (blocked → running).'),
+    workerId: nonEmptyString('The worker of a move to assigned.'),
   },
   ['status', 'previousStatus'],
   { description: `The data of every \`${STATUS_EVENT_TYPE}\` event.` },
@@ -160,6 +170,30 @@ const sseEnvelope = closedObject(
   statusEventTyped,
 )
 
+/** What `GET /events` sends of a new task, before its log has anything: index -1. */
+const taskCreatedEnvelope = closedObject(
+  {
+    filteredIndex: { const: -1 },
+    rawIndex: { const: -1 },
+    eventId: nonEmptyString(),
+    taskId: nonEmptyString(),
+    type: { const: TASK_CREATED_TYPE },
+    timestamp: timestamp('The task’s `createdAt`.'),
+    level: { const: 'info' },
+    data: closedObject(
+      {
+        status: { const: 'pending' },
+        createdAt: timestamp('ms since the epoch'),
+        type: nonEmptyString('The task’s type, when it has one.'),
+        assignable: { const: true, description: 'The task was created with `assign`: it waits for a worker.' },
+      },
+      ['status', 'createdAt'],
+    ),
+  },
+  ['filteredIndex', 'rawIndex', 'eventId', 'taskId', 'type', 'timestamp', 'level', 'data'],
+  { description: `A task was created (\`${TASK_CREATED_TYPE}\`): sent by \`GET /events\` with the status events (\`includeStatus\`), never stored.` },
+)
+
 const errorObject = closedObject(
   {
     code: oneOfValues(TASKCAST_ERROR_CODES),
@@ -196,6 +230,29 @@ export const schemas: Record<string, JsonSchema> = {
   WebhookConfig: webhookConfig,
   CleanupRule: cleanupRule,
   TaskAuthConfig: authConfig,
+  TaskAssign: closedObject(
+    {
+      tags: { ...arrayOf({ ...nonEmptyString(), maxLength: MAX_TAG_LENGTH }), maxItems: MAX_TAGS, description: 'A worker takes the task only when it has every one of these tags.' },
+      leaseMs: {
+        type: 'integer',
+        minimum: MIN_LEASE_MS,
+        maximum: MAX_LEASE_MS,
+        default: DEFAULT_LEASE_MS,
+        description: 'How long an assigned task may wait for its worker to start it before it is offered again.',
+      },
+    },
+    [],
+    { description: 'The task waits for a worker (`GET /workers/pull`).' },
+  ),
+  Worker: closedObject(
+    {
+      workerId: nonEmptyString(),
+      types: arrayOf(nonEmptyString()),
+      tags: arrayOf(nonEmptyString()),
+      mode: { const: 'pull' },
+    },
+    ['workerId', 'mode'],
+  ),
   Task: closedObject(taskProperties, taskRequired),
   TaskWithSubscribers: closedObject(
     { ...taskProperties, subscribers: { type: 'integer', minimum: 0, description: 'Open SSE streams of the task, on every server process.' } },
@@ -211,6 +268,7 @@ export const schemas: Record<string, JsonSchema> = {
   TaskEvent: taskEvent,
   StatusEventData: statusEventData,
   SSEEnvelope: sseEnvelope,
+  TaskCreatedEnvelope: taskCreatedEnvelope,
   DoneFrame: closedObject({ reason: oneOfValues(TASK_STATUSES.filter(isTerminalStatus), 'The terminal status the task reached.') }, ['reason']),
   Error: errorObject,
   ErrorResponse: closedObject({ error: ref('Error') }, ['error'], { description: 'The body of every error answer.' }),
@@ -227,6 +285,7 @@ export const schemas: Record<string, JsonSchema> = {
     authConfig: ref('TaskAuthConfig'),
     webhooks: { ...arrayOf(ref('WebhookConfig')), description: 'Needs the `webhook:create` scope too when not empty.' },
     cleanup: taskProperties.cleanup!,
+    assign: ref('TaskAssign'),
   }),
   TransitionRequest: closedObject(
     {

@@ -1,6 +1,6 @@
 // One watcher's stream of every task (`GET /events`, SPEC §21): the engine's global feed on
 // one side, an SSE connection on the other, with the caller's grant applied per task.
-import { compileFilter, matchesType, type EventPredicate, type TaskEvent, type TaskFacts } from '@taskcast/core'
+import { compileFilter, matchesType, TASK_CREATED_TYPE, type EventPredicate, type TaskEvent, type TaskFacts } from '@taskcast/core'
 import { MAX_TIMER_DELAY_MS, toEnvelope } from '@taskcast/core/internal'
 import type { GlobalStreamFilter } from '@taskcast/core/wire'
 import { canAccessTask, taskRulesAllow, type AuthContext } from '../auth/index.js'
@@ -22,6 +22,8 @@ export interface GlobalStreamRequest {
 export class GlobalStream implements SseConnectionOwner {
   private readonly connection: SseConnection
   private readonly selects: EventPredicate
+  /** Creation notices go with status events: both tell where a task is in its life. */
+  private readonly includeCreated: boolean
   private readonly taskTypes: string[] | undefined
   private readonly auth: AuthContext
   private unsubscribe: (() => void) | undefined
@@ -40,6 +42,7 @@ export class GlobalStream implements SseConnectionOwner {
   ) {
     const { filter, auth } = request
     this.selects = compileFilter(filter)
+    this.includeCreated = filter.includeStatus !== false
     this.taskTypes = filter.taskTypes
     this.auth = auth
     this.connection = new SseConnection(transport, ctx.sse, this)
@@ -55,11 +58,12 @@ export class GlobalStream implements SseConnectionOwner {
   }
 
   private onEvent(event: TaskEvent, task: TaskFacts): void {
-    if (!this.selects(event)) return
+    if (event.type === TASK_CREATED_TYPE ? !this.includeCreated : !this.selects(event)) return
     if (this.taskTypes && (task.type === undefined || !matchesType(this.taskTypes, task.type))) return
     if (!canAccessTask(this.auth, event.taskId) || !taskRulesAllow(this.auth, task, 'event:subscribe')) return
     // No per-task filter position exists in a stream of every task: filteredIndex is the event's
-    // index, so every watcher gets the same bytes and one encoding serves them all.
+    // index (-1 for a creation notice, which precedes the log), so every watcher gets the same
+    // bytes and one encoding serves them all.
     const envelope = toEnvelope({ event, filteredIndex: event.index, data: event.data })
     this.connection.send(sharedEventFrame(envelope, true, false))
     this.ctx.sseDeliveries.live++

@@ -13,6 +13,8 @@ const TASKCAST_FAMILIES = {
   taskcast_sse_deliveries_total: 'counter',
   taskcast_webhook_deliveries_total: 'counter',
   taskcast_store_errors_total: 'counter',
+  taskcast_workers_waiting: 'gauge',
+  taskcast_assignment_wait_seconds: 'histogram',
 }
 
 /** No per-task label (an id would make a series per task): these are all the label names there are. */

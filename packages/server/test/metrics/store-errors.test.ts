@@ -64,10 +64,11 @@ describe('store error metrics', () => {
     const { reported, hooks } = reporter()
     const engine = new TaskEngine({ broadcast: new FailingBroadcast(), shortTermStore: new MemoryShortTermStore() })
     const { url } = await start({ engine, hooks })
-    const task = await runningTask(url) // its running status event: one failed broadcast
+    // Its creation notice and its running status event: two failed broadcasts.
+    const task = await runningTask(url)
     await call(`${url}/tasks/${task.id}/events`, 'POST', [{ type: 'a' }, { type: 'b' }]) // the events are stored: 201
-    expect(errorsByStore(await scrape(url))).toEqual({ ...NONE, broadcast: 2 })
-    expect(reported.map((r) => r.source)).toEqual(['broadcast', 'broadcast'])
+    expect(errorsByStore(await scrape(url))).toEqual({ ...NONE, broadcast: 3 })
+    expect(reported.map((r) => r.source)).toEqual(['create', 'broadcast', 'broadcast'])
   })
 
   it('counts without swallowing: with no reporter the error still reaches the console', async () => {
@@ -76,11 +77,14 @@ describe('store error metrics', () => {
     const consoleError = vi.spyOn(console, 'error').mockImplementation(() => undefined)
     try {
       await runningTask(url)
-      expect(consoleError.mock.calls.map((call) => call[0])).toEqual(['[taskcast] unhandled error in broadcast'])
+      expect(consoleError.mock.calls.map((call) => call[0])).toEqual([
+        '[taskcast] unhandled error in create',
+        '[taskcast] unhandled error in broadcast',
+      ])
     } finally {
       consoleError.mockRestore()
     }
-    expect(errorsByStore(await scrape(url))).toEqual({ ...NONE, broadcast: 1 })
+    expect(errorsByStore(await scrape(url))).toEqual({ ...NONE, broadcast: 2 })
   })
 
   it('counts a failing archive under long-term', async () => {
