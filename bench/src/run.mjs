@@ -17,6 +17,7 @@ import { producerVsBatch } from './scenarios/producer.mjs'
 import { lateJoiners } from './scenarios/late-joiners.mjs'
 import { replayAccumulate, replayKeepAll } from './scenarios/replay.mjs'
 import { globalStream, taskList } from './scenarios/watching.mjs'
+import { workers } from './scenarios/workers.mjs'
 import { startServer } from './servers.mjs'
 
 const SCENARIOS = [
@@ -33,6 +34,7 @@ const SCENARIOS = [
   { name: 'idle-connections', run: idleConnections, repeat: 3 },
   { name: 'task-list', run: taskList },
   { name: 'global-stream', run: globalStream },
+  { name: 'workers', run: workers },
 ]
 
 function parseArgs(argv) {

@@ -1,7 +1,10 @@
 // A crowd of readers that do not read: 1,000 SSE subscribers join a finished task holding
 // 10 MiB of events at once, on a real process on Redis, and leave their sockets unread. The
-// server may hold a window per reader, never a copy of the log: its RSS must grow by less
-// than 200 MiB. Then each reads to the end and must get the whole log exactly once, in order.
+// server may hold a window per reader, never a copy of the log: what it holds after a forced GC
+// (heap and Buffers) must grow by less than 200 MiB. RSS is printed beside it, not asserted: on a
+// loaded machine the allocator keeps pages of transient reads, and it measured 275 MiB once in
+// a full CI run against 55–69 MiB alone (the benchmark reports RSS on a quiet machine). Then
+// each reads to the end and must get the whole log exactly once, in order.
 import { connect, type Socket } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sharedConfig } from './support/cluster.js'
@@ -14,7 +17,7 @@ const EVENT_BYTES = 1024
 const EVENTS = (10 * 1024 * 1024) / EVENT_BYTES
 /** status running, the events, status completed */
 const LOG_LENGTH = EVENTS + 2
-const RSS_GROWTH_LIMIT = 200 * 1024 * 1024
+const HELD_GROWTH_LIMIT = 200 * 1024 * 1024
 const RAW_INDEX = Buffer.from('"rawIndex":')
 const DONE = Buffer.from('event: taskcast.done')
 /** Longer than any marker with its number: what is kept of a chunk for the next one. */
@@ -106,15 +109,15 @@ if (await servicesAvailable('late joiners: a crowd that does not read', ['redis'
       const readers = Array.from({ length: READERS }, () => new CountingReader(url, `/tasks/${task.id}/events`))
       await Promise.all(readers.map((reader) => reader.answered))
       const after = await server.memory()
-      const held = after.rss - before.rss
-      console.log(`[late joiners] heap growth ${((after.heapUsed - before.heapUsed) / 1048576).toFixed(1)} MiB`)
+      const held = after.heapUsed + after.external - (before.heapUsed + before.external)
+      console.log(`[late joiners] heap and Buffers growth ${(held / 1048576).toFixed(1)} MiB`)
       const reading = Date.now()
       for (const reader of readers) reader.resume()
       await Promise.all(readers.map((reader) => reader.ended))
       console.log(`[late joiners] ${READERS} readers read ${LOG_LENGTH} events each in ${((Date.now() - reading) / 1000).toFixed(1)} s`)
 
-      console.log(`[late joiners] RSS growth while ${READERS} readers sat unread: ${(held / 1024 / 1024).toFixed(1)} MiB`)
-      expect(held).toBeLessThan(RSS_GROWTH_LIMIT)
+      console.log(`[late joiners] RSS growth while ${READERS} readers sat unread: ${((after.rss - before.rss) / 1048576).toFixed(1)} MiB`)
+      expect(held).toBeLessThan(HELD_GROWTH_LIMIT)
       const incomplete = readers
         .filter((reader) => reader.next !== LOG_LENGTH || reader.outOfOrder > 0 || !reader.done)
         .map(({ next, outOfOrder, done }) => ({ next, outOfOrder, done }))

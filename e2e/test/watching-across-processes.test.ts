@@ -1,5 +1,5 @@
-// Watching one service made of two processes (SPEC §21): `GET /events` on B streams the status
-// events of tasks handled through A (all of them for an admin token, only its own for a token
+// Watching one service made of two processes (SPEC §21): `GET /events` on B streams the creation
+// notices and status events of tasks handled through A (all of them for an admin token, only its own for a token
 // with a `taskIds` list), `GET /tasks` on B lists what A created and nothing A deleted, and
 // `subscribers` counts the streams open on both processes.
 import type { SSEEnvelope, StatusEventData, Task } from '@taskcast/core'
@@ -130,7 +130,7 @@ if (await servicesAvailable('watching across processes', ['redis'])) {
         await call(`${a.url}/tasks/${task.id}/events`, admin, { method: 'POST', body: JSON.stringify({ type: 'work', data: 1 }) })
         await call(`${a.url}/tasks/${task.id}/status`, admin, { method: 'PATCH', body: JSON.stringify({ status: 'completed' }) })
       }
-      await everything.until(() => everything.envelopes.length >= TASKS * 2, 'every status event')
+      await everything.until(() => everything.envelopes.length >= TASKS * 3, 'every creation notice and status event')
       await restricted.until(() => restricted.envelopes.length >= mine.length * 2, 'the restricted status events')
       const perTask = (stream: LiveStream) =>
         Object.fromEntries(
@@ -139,10 +139,11 @@ if (await servicesAvailable('watching across processes', ['redis'])) {
             stream.envelopes.filter((e) => e.taskId === id).map((e) => [e.type, statusOf(e), e.rawIndex]),
           ]),
         )
-      const expected = (ids: string[]) =>
-        Object.fromEntries(ids.map((id) => [id, [['taskcast:status', 'running', 0], ['taskcast:status', 'completed', 2]]]))
-      expect(perTask(everything)).toEqual(expected(created.map((task) => task.id)))
-      expect(everything.envelopes).toHaveLength(TASKS * 2)
+      const moves = [['taskcast:status', 'running', 0], ['taskcast:status', 'completed', 2]]
+      const expected = (ids: string[], before: unknown[][] = []) => Object.fromEntries(ids.map((id) => [id, [...before, ...moves]]))
+      // Opened before the tasks were created: each one's creation notice (index -1) comes first.
+      expect(perTask(everything)).toEqual(expected(created.map((task) => task.id), [['taskcast:created', 'pending', -1]]))
+      expect(everything.envelopes).toHaveLength(TASKS * 3)
       expect(perTask(restricted)).toEqual(expected(mine))
       expect(restricted.envelopes).toHaveLength(mine.length * 2)
     })

@@ -120,8 +120,9 @@ async function openDashboards(server, query, count, expected) {
   const reach = (rawIndex) => {
     const arrival = arrivals.get(rawIndex)
     if (arrival) return arrival.promise
-    let resolve
-    const promise = new Promise((r) => (resolve = r))
+    /** @type {() => void} */
+    let resolve = () => {}
+    const promise = new Promise((r) => (resolve = () => r(undefined)))
     arrivals.set(rawIndex, { left: count, resolve, promise })
     if (count === 0) resolve()
     return promise

@@ -41,6 +41,8 @@ export interface StartOptions {
 export interface MemoryReading {
   rss: number
   heapUsed: number
+  /** Memory of C++ objects bound to JavaScript ones (Buffers among them). */
+  external: number
 }
 
 export interface Exit {
@@ -134,7 +136,7 @@ export class TaskcastServer {
       const onMessage = (message: { type?: string; id?: number } & MemoryReading) => {
         if (message?.type !== 'gc-done' || message.id !== id) return
         this.child.off('message', onMessage)
-        resolve({ rss: message.rss, heapUsed: message.heapUsed })
+        resolve({ rss: message.rss, heapUsed: message.heapUsed, external: message.external })
       }
       this.child.on('message', onMessage)
       if (!this.child.send?.({ type: 'gc', id })) reject(new Error(`taskcast ${this.name} was not started with measureMemory`))

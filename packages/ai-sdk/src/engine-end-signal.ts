@@ -5,7 +5,7 @@
 // itself, so its own end is never taken for a cancellation.
 import { isTerminalStatus, TaskcastError, type StatusEventData, type TaskEngine } from '@taskcast/core'
 import { statusOnlyFilter } from '@taskcast/core/wire'
-import { taskEndedError } from './task-ended-error.js'
+import { taskEndedError } from '@taskcast/core/internal'
 
 export function engineEndSignal(engine: TaskEngine, taskId: string, release: AbortSignal): AbortSignal {
   const controller = new AbortController()

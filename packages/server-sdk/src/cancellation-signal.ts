@@ -4,7 +4,7 @@
 // moves it asks for itself, so a producer completing its own task is not told it was stopped.
 import { isTerminalStatus, type StatusEventData, type TaskStatus, type TerminalStatus } from '@taskcast/core'
 import { statusOnlyFilter, type TaskSubscription } from '@taskcast/core/wire'
-import { taskEndedError, type TaskEnding } from './task-ended-error.js'
+import { taskEndedError, type TaskEnding } from '@taskcast/core/internal'
 import type { TaskcastServerClient } from './taskcast-server-client.js'
 
 export interface CancellationSignalOptions {

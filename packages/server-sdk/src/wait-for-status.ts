@@ -11,7 +11,7 @@ import {
   type TaskStatus,
 } from '@taskcast/core'
 import { backoffDelay, DEFAULT_RECONNECT, sleep, statusOnlyFilter } from '@taskcast/core/wire'
-import { taskEndedError, type TaskEnding } from './task-ended-error.js'
+import { taskEndedError, type TaskEnding } from '@taskcast/core/internal'
 import type { TaskcastServerClient } from './taskcast-server-client.js'
 
 export interface WaitForStatusOptions {

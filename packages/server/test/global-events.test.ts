@@ -1,8 +1,8 @@
 // GET /events (SPEC §21): every task's live events on one stream, filtered, per the caller's grant.
 import type { SSEEnvelope } from '@taskcast/core'
 import { afterEach, describe, expect, it } from 'vitest'
-import { createTaskcastApp, type TaskcastAppOptions } from '../src/index.js'
-import { headerAuth, makeEngine, startServer, waitFor, type TestEngine } from './harness.js'
+import type { TaskcastAppOptions } from '../src/index.js'
+import { headerAuth, startApp, waitFor } from './harness.js'
 import { SseReader } from './sse-reader.js'
 
 const cleanups: (() => Promise<void>)[] = []
@@ -10,22 +10,7 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
 })
 
-interface Running extends TestEngine {
-  url: string
-  app: ReturnType<typeof createTaskcastApp>
-}
-
-async function start(options: Partial<TaskcastAppOptions> = {}): Promise<Running> {
-  const harness = makeEngine()
-  const app = createTaskcastApp({ engine: harness.engine, ...options })
-  const server = await startServer(app.fetch)
-  cleanups.push(async () => {
-    await app.close()
-    await server.close()
-    await harness.engine.stop()
-  })
-  return { ...harness, app, url: server.url }
-}
+const start = (options: Partial<TaskcastAppOptions> = {}) => startApp(cleanups, options)
 
 async function watch(url: string, init: RequestInit = {}): Promise<SseReader> {
   const reader = await SseReader.open(url, init)

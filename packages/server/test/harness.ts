@@ -2,7 +2,7 @@
 import type { AddressInfo } from 'node:net'
 import { serve, type ServerType } from '@hono/node-server'
 import { MemoryBroadcastProvider, MemoryShortTermStore, TaskEngine, type PermissionScope, type TaskcastHooks, type TaskEngineOptions } from '@taskcast/core'
-import type { AuthContext } from '../src/index.js'
+import { createTaskcastApp, type AuthContext, type TaskcastApp, type TaskcastAppOptions } from '../src/index.js'
 
 export interface TestEngine {
   engine: TaskEngine
@@ -90,4 +90,25 @@ export async function headerAuth(request: Request): Promise<AuthContext | null> 
     claims: {},
     ...(sub && { sub }),
   }
+}
+
+export interface RunningApp extends TestEngine {
+  app: TaskcastApp
+  url: string
+}
+
+/**
+ * A Taskcast app over a fresh memory engine on a loopback port; `cleanups` gets what stops it
+ * (the caller runs them after each test).
+ */
+export async function startApp(cleanups: (() => Promise<void>)[], options: Partial<TaskcastAppOptions> = {}): Promise<RunningApp> {
+  const harness = makeEngine()
+  const app = createTaskcastApp({ engine: harness.engine, ...options })
+  const server = await startServer(app.fetch)
+  cleanups.push(async () => {
+    await app.close()
+    await server.close()
+    await harness.engine.stop()
+  })
+  return { ...harness, app, url: server.url }
 }

@@ -2,25 +2,15 @@
 // may take exists, first come first served, 204 at the timeout; a worker that went is given nothing.
 import type { Task } from '@taskcast/core'
 import { afterEach, describe, expect, it } from 'vitest'
-import { createTaskcastApp, type TaskcastAppOptions } from '../src/index.js'
-import { headerAuth, makeEngine, startServer, waitFor, type TestEngine } from './harness.js'
+import type { TaskcastAppOptions } from '../src/index.js'
+import { headerAuth, startApp, waitFor } from './harness.js'
 
 const cleanups: (() => Promise<void>)[] = []
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
 })
 
-async function start(options: Partial<TaskcastAppOptions> = {}): Promise<TestEngine & { url: string; app: ReturnType<typeof createTaskcastApp> }> {
-  const harness = makeEngine()
-  const app = createTaskcastApp({ engine: harness.engine, ...options })
-  const server = await startServer(app.fetch)
-  cleanups.push(async () => {
-    await app.close()
-    await server.close()
-    await harness.engine.stop()
-  })
-  return { ...harness, app, url: server.url }
-}
+const start = (options: Partial<TaskcastAppOptions> = {}) => startApp(cleanups, options)
 
 async function pull(url: string, query: string, init: RequestInit = {}): Promise<{ status: number; task?: Task; code?: string }> {
   const response = await fetch(`${url}/workers/pull?${query}`, init)

@@ -41,3 +41,5 @@ export {
 export { taskIndexRange } from '../task-list.js'
 export type { KeyBound } from '../task-list.js'
 export { validateTags, MAX_TAGS, MAX_TAG_LENGTH, MIN_LEASE_MS, MAX_LEASE_MS } from '../validation.js'
+export { taskEndedError } from '../task-ended-error.js'
+export type { TaskEnding } from '../task-ended-error.js'
