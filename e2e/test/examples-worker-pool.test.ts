@@ -1,5 +1,5 @@
 // examples/worker-pool, run as its README says: a standalone `taskcast` in memory, three workers
-// (`node worker.mjs a|b|c`, pull mode) and the producer (`node producer.mjs`) creating 100
+// (`node worker.mjs a|b` pulling, `node worker.mjs c --ws` over WebSocket) and the producer (`node producer.mjs`) creating 100
 // tasks for them. Every task is completed exactly once, by one of the workers; the tallies the
 // producer and the workers print agree; no task is left waiting.
 import { join } from 'node:path'
@@ -23,12 +23,28 @@ async function listTasks(query: string): Promise<Task[]> {
   return page.tasks
 }
 
+/** The worker started with `--ws`: the others pull. */
+const WS_WORKER = 'c'
+
 describe('examples/worker-pool', () => {
   it('three workers share 100 tasks: each completed once, the tallies agree, none left waiting', async () => {
     const workers = NAMES.map((name) =>
-      ExampleProcess.start({ name: `worker ${name}`, cwd: DIR, args: ['worker.mjs', name], env: { TASKCAST_URL: taskcastUrl, WORK_MS: '20' } }),
+      ExampleProcess.start({
+        name: `worker ${name}`,
+        cwd: DIR,
+        args: ['worker.mjs', name, ...(name === WS_WORKER ? ['--ws'] : [])],
+        env: { TASKCAST_URL: taskcastUrl, WORK_MS: '20' },
+      }),
     )
-    await Promise.all(workers.map((worker, i) => worker.waitForOutput(new RegExp(`^worker ${NAMES[i]} pulling from `, 'm'))))
+    await Promise.all(workers.map((worker, i) => worker.waitForOutput(new RegExp(`^worker ${NAMES[i]} \\((pull|ws)\\) taking tasks from `, 'm'))))
+    // Every worker is waiting on the server (two long-polls, one socket past its hello) before the tasks come.
+    const modes = async () => {
+      const { workers: listed } = (await (await fetch(`${taskcastUrl}/workers`)).json()) as { workers: { workerId: string; mode: string }[] }
+      // A pull worker of capacity 2 keeps two long-polls open: each is listed.
+      return [...new Set(listed.map((worker) => `${worker.workerId}:${worker.mode}`))].sort()
+    }
+    for (let attempt = 0; attempt < 200 && (await modes()).length < NAMES.length; attempt++) await new Promise((resolve) => setTimeout(resolve, 25))
+    expect(await modes()).toEqual(['pool-a:pull', 'pool-b:pull', `pool-${WS_WORKER}:ws`])
 
     const producer = ExampleProcess.start({ name: 'producer', cwd: DIR, args: ['producer.mjs'], env: { TASKCAST_URL: taskcastUrl } })
     expect(await producer.exit(), producer.describe()).toEqual({ code: 0, signal: null })

@@ -3,9 +3,11 @@
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createAdaptorServer } from '@hono/node-server'
+import { createNodeWebSocket } from '@hono/node-ws'
 import { TaskEngine, TaskcastError, type TaskcastHooks } from '@taskcast/core'
 import { withTimeout } from '@taskcast/core/internal'
-import { createTaskcastApp, type AuthOptions, type TaskcastApp } from '@taskcast/server'
+import { createTaskcastApp, WORKER_WS_MAX_MESSAGE_BYTES, type AuthOptions, type TaskcastApp } from '@taskcast/server'
+import type { Hono } from 'hono'
 import { openAdapters, type Adapters } from './adapters.js'
 import type { ResolvedConfig, TaskcastConfig } from './config/config-types.js'
 import { resolveConfig } from './config/resolve-config.js'
@@ -84,9 +86,15 @@ export async function startServer(config: TaskcastConfig | ResolvedConfig, optio
 
   let app: TaskcastApp | undefined
   let http: Server | undefined
+  // WebSocket workers (GET /workers/ws). The adapter runs an upgrade through the app only once
+  // the server listens, so it gets the app through a wrapper before the app exists.
+  const nodeWs = createNodeWebSocket({ app: { request: (...args: Parameters<Hono['request']>) => app!.request(...args) } as Hono })
+  // `ws` refuses a bigger frame (close 1009) before buffering it.
+  nodeWs.wss.options.maxPayload = WORKER_WS_MAX_MESSAGE_BYTES
   try {
     app = createTaskcastApp({
       engine,
+      upgradeWebSocket: nodeWs.upgradeWebSocket,
       auth: resolved.auth satisfies AuthOptions,
       webhooks: resolved.webhook,
       ...(resolved.limits && { limits: resolved.limits }),
@@ -99,6 +107,7 @@ export async function startServer(config: TaskcastConfig | ResolvedConfig, optio
     const serveApi: FetchHandler = (request, env) => api.fetch(request, env as never)
     const handler = resolved.dashboard.enabled ? withDashboard(serveApi, await loadDashboardAssets(DASHBOARD_DIR)) : serveApi
     http = createAdaptorServer({ fetch: withRequestLog(handler, logger) }) as Server
+    nodeWs.injectWebSocket(http)
     await listen(http, resolved.port, resolved.host)
   } catch (error) {
     await app?.close().catch(() => undefined)

@@ -128,3 +128,45 @@ describe('leases', () => {
     await engine.stop()
   })
 })
+
+describe('assignTask', () => {
+  it('assigns that one pending task to the first worker only, with the worker named', async () => {
+    const { engine, clock } = memoryEngine()
+    const task = await engine.createTask({ type: 'job', assign: {} })
+    const [a, b] = await Promise.all([engine.assignTask(task.id, { workerId: 'w1' }), engine.assignTask(task.id, { workerId: 'w2' })])
+    expect([a?.assignedTo, b?.assignedTo]).toEqual([{ workerId: 'w1', at: clock.now() }, undefined])
+    expect(b).toBeNull()
+    const events = await engine.getEvents(task.id)
+    expect(events.map((event) => event.data)).toEqual([{ status: 'assigned', previousStatus: 'pending', workerId: 'w1' }])
+    await engine.stop()
+  })
+
+  it('refuses a worker that may not take the task, and an unknown task', async () => {
+    const { engine } = memoryEngine()
+    const gpu = await engine.createTask({ type: 'llm.chat', assign: { tags: ['gpu'] } })
+    const plain = await engine.createTask({ type: 'llm.chat' })
+    await expectCode(engine.assignTask(gpu.id, { workerId: 'cpu' }), 'VALIDATION_ERROR')
+    await expectCode(engine.assignTask(gpu.id, { workerId: 'gpu', types: ['render'], tags: ['gpu'] }), 'VALIDATION_ERROR')
+    await expectCode(engine.assignTask(plain.id, { workerId: 'any' }), 'VALIDATION_ERROR')
+    await expectCode(engine.assignTask('nope', { workerId: 'any' }), 'TASK_NOT_FOUND')
+    await engine.transitionTask(gpu.id, 'cancelled')
+    expect(await engine.assignTask(gpu.id, { workerId: 'gpu', tags: ['gpu'] })).toBeNull()
+    await engine.stop()
+  })
+})
+
+describe('pendingTasksFor', () => {
+  it('lists the pending tasks a worker may take, oldest first, without assigning them, skipping the ones asked', async () => {
+    const { engine, clock } = memoryEngine()
+    const ids: string[] = []
+    for (let i = 0; i < 4; i++) {
+      ids.push((await engine.createTask({ type: i === 2 ? 'other' : 'job', assign: {} })).id)
+      await clock.advance(1)
+    }
+    await engine.createTask({ type: 'job' })
+    expect((await engine.pendingTasksFor({ workerId: 'w', types: ['job'] }, 10)).map((task) => task.id)).toEqual([ids[0], ids[1], ids[3]])
+    expect((await engine.pendingTasksFor({ workerId: 'w' }, 2, (id) => id === ids[0])).map((task) => task.id)).toEqual([ids[1], ids[2]])
+    expect((await engine.getTask(ids[0]!))?.status).toBe('pending')
+    await engine.stop()
+  })
+})

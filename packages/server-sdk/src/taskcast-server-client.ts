@@ -179,12 +179,12 @@ export class TaskcastServerClient {
   }
 
   /**
-   * A worker (SPEC §18, pull mode): it takes pending tasks created with `assign` that match its
+   * A worker (SPEC §18; `mode: 'pull'`, the default, or `'ws'`): it takes pending tasks created with `assign` that match its
    * `types` and `tags`, up to `capacity` at once, moves each to `running`, runs `handler`, and
    * completes the task with its result or fails it with its error; a task someone else ends
    * meanwhile (a cancel aborts `signal`) is left as they ended it. See docs/workers.md.
    * Needs the scopes `worker:pull`, `task:manage`, `event:publish` and `event:subscribe`.
-   * @throws TaskcastError `VALIDATION_ERROR` for invalid options (`mode: 'ws'` is not available yet)
+   * @throws TaskcastError `VALIDATION_ERROR` for invalid options (`mode: 'ws'` without a WebSocket implementation among them)
    * @example
    * const worker = taskcast.worker({
    *   types: ['report.*'],

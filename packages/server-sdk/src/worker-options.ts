@@ -5,6 +5,7 @@ import { flatUlid } from '@taskcast/core/internal'
 import { DEFAULT_PULL_TIMEOUT_MS, MAX_PULL_TIMEOUT_MS, type BackoffOptions } from '@taskcast/core/wire'
 import type { TaskProducer } from './producer.js'
 import type { ProducerOptions } from './producer-options.js'
+import { defaultWebSocket, type WebSocketConstructor } from './worker-socket.js'
 
 /** What a handler gets besides its task. */
 export interface WorkerContext {
@@ -31,10 +32,11 @@ export type WorkerHandler = (task: Task, context: WorkerContext) => Promise<Reco
 /** Where a worker met an error it could not handle. */
 export interface WorkerErrorContext {
   /**
-   * `pull`: asking for a task; `start`, `complete`, `fail`, `release`: moving a task it took;
-   * `watch`: following a task for its cancellation signal (which then aborted with this error).
+   * `pull`: asking for a task; `socket` (the WebSocket mode): a connection that failed or closed,
+   * or an `error` message of the server; `start`, `complete`, `fail`, `release`: moving a task it
+   * took; `watch`: following a task for its cancellation signal (which then aborted with this error).
    */
-  during: 'pull' | 'start' | 'complete' | 'fail' | 'release' | 'watch'
+  during: 'pull' | 'socket' | 'start' | 'complete' | 'fail' | 'release' | 'watch'
   taskId?: string
 }
 
@@ -48,13 +50,21 @@ export interface WorkerOptions {
   types?: string[]
   /** What it has (`gpu`): it takes a task only when it has every tag the task's `assign` asks for. */
   tags?: string[]
-  /** Tasks it runs at once, each on its own pull. @defaultValue 1 */
+  /** Tasks it runs at once (in pull mode, each on its own pull). @defaultValue 1 */
   capacity?: number
-  /** `'pull'`: long-polls of `GET /workers/pull`. (`'ws'`, the WebSocket mode, is not available yet.) @defaultValue 'pull' */
+  /**
+   * `'pull'`: long-polls of `GET /workers/pull`. `'ws'`: one WebSocket to `GET /workers/ws`, on
+   * which the server offers tasks. @defaultValue 'pull'
+   */
   mode?: 'pull' | 'ws'
+  /**
+   * The WebSocket implementation of the `'ws'` mode, e.g. `import WebSocket from 'ws'` on Node 20,
+   * which has no stable global one. @defaultValue `globalThis.WebSocket` (Node 22+, browsers, Deno, Bun)
+   */
+  WebSocket?: WebSocketConstructor
   /** How long one pull waits for a task, 1 … `MAX_PULL_TIMEOUT_MS`. @defaultValue `DEFAULT_PULL_TIMEOUT_MS` */
   pollTimeoutMs?: number
-  /** The backoff between pulls that failed. @defaultValue `{ initialDelayMs: 500, maxDelayMs: 30_000 }` */
+  /** The backoff between pulls that failed, or connections that failed or dropped. @defaultValue `{ initialDelayMs: 500, maxDelayMs: 30_000 }` */
   retry?: BackoffOptions
   handler: WorkerHandler
   /**
@@ -65,10 +75,12 @@ export interface WorkerOptions {
   onError?: (error: unknown, context: WorkerErrorContext) => void
 }
 
-export interface WorkerSettings extends Required<Omit<WorkerOptions, 'types' | 'tags' | 'retry' | 'mode'>> {
+export interface WorkerSettings extends Required<Omit<WorkerOptions, 'types' | 'tags' | 'retry' | 'mode' | 'WebSocket'>> {
   types: string[] | undefined
   tags: string[] | undefined
   retry: Required<BackoffOptions>
+  /** How it takes tasks: `pull`, or `ws` with the WebSocket implementation it connects with. */
+  mode: { kind: 'pull' } | { kind: 'ws'; WebSocket: WebSocketConstructor }
 }
 
 const DEFAULT_RETRY: Required<BackoffOptions> = { initialDelayMs: 500, maxDelayMs: 30_000 }
@@ -83,8 +95,7 @@ function reportToConsole(error: unknown, context: WorkerErrorContext): void {
 
 /** @throws TaskcastError `VALIDATION_ERROR` (`details.field`) */
 export function workerSettings(options: WorkerOptions): WorkerSettings {
-  if (options.mode === 'ws') throw invalid('WebSocket workers are not available yet', 'mode')
-  if (options.mode !== undefined && options.mode !== 'pull') throw invalid('mode must be "pull"', 'mode')
+  const mode = workerMode(options)
   if (typeof options.handler !== 'function') throw invalid('handler must be a function', 'handler')
   const capacity = options.capacity ?? 1
   if (!Number.isInteger(capacity) || capacity < 1) throw invalid('capacity must be an integer ≥ 1', 'capacity')
@@ -101,5 +112,16 @@ export function workerSettings(options: WorkerOptions): WorkerSettings {
     retry: { ...DEFAULT_RETRY, ...options.retry },
     handler: options.handler,
     onError: options.onError ?? reportToConsole,
+    mode,
   }
+}
+
+function workerMode(options: WorkerOptions): WorkerSettings['mode'] {
+  if (options.mode === undefined || options.mode === 'pull') return { kind: 'pull' }
+  if (options.mode !== 'ws') throw invalid('mode must be "pull" or "ws"', 'mode')
+  const WebSocket = options.WebSocket ?? defaultWebSocket()
+  if (typeof WebSocket !== 'function') {
+    throw invalid('mode "ws" needs a WebSocket: this runtime has none (Node 20), so pass one, e.g. `import WebSocket from \'ws\'`', 'WebSocket')
+  }
+  return { kind: 'ws', WebSocket }
 }

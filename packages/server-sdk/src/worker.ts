@@ -1,8 +1,8 @@
-// `serverClient.worker()`: a pull-mode worker (SPEC §18). It keeps `capacity` long-polls of
+// `serverClient.worker()`: a worker (SPEC §18). In pull mode (here) it keeps `capacity` long-polls of
 // `GET /workers/pull` going, each running the task it is answered with before it asks again, so
 // the worker never holds more than `capacity` tasks. A failed pull waits a backoff before the
 // next; stopping aborts the pulls in flight, gives back a task that one was answered with all
-// the same, and waits for the handlers that run.
+// the same, and waits for the handlers that run. The WebSocket mode is `WorkerSocketLoop`'s.
 import { TaskcastError, type Task } from '@taskcast/core'
 import { backoffDelay, sleep, toWorkerPullSearchParams } from '@taskcast/core/wire'
 import { request, type RequesterSettings } from './http-requester.js'
@@ -10,6 +10,7 @@ import type { TaskcastServerClient } from './taskcast-server-client.js'
 import { workerSettings, type WorkerErrorContext, type WorkerOptions, type WorkerSettings } from './worker-options.js'
 import { isRefusal } from './worker-move.js'
 import { WorkerTask } from './worker-task.js'
+import { WorkerSocketLoop } from './worker-ws.js'
 
 /** A pull is retried by the worker's own loop, with its backoff, never inside the request. */
 const NO_RETRY = { retries: 0, initialDelayMs: 0, maxDelayMs: 0 }
@@ -22,6 +23,8 @@ export class TaskcastWorker {
   private readonly settings: WorkerSettings
   private readonly stopping = new AbortController()
   private readonly tasks: WorkerTask
+  /** The WebSocket mode's connection, which then holds the tasks. */
+  private readonly socket: WorkerSocketLoop | undefined
   private held = 0
 
   /** Created by `serverClient.worker()`. @throws TaskcastError `VALIDATION_ERROR` for invalid options */
@@ -33,16 +36,26 @@ export class TaskcastWorker {
     this.settings = workerSettings(options)
     this.workerId = this.settings.workerId
     this.tasks = new WorkerTask(client, this.settings, this.report)
+    const { mode } = this.settings
+    if (mode.kind === 'ws') {
+      const { baseUrl, token } = requester
+      this.socket = new WorkerSocketLoop(mode.WebSocket, baseUrl, token, this.settings, this.tasks, this.report, this.stopping.signal)
+      this.done = this.socket.run()
+      return
+    }
     const loops = Array.from({ length: this.settings.capacity }, () => this.loop())
     this.done = Promise.all(loops).then(() => undefined)
   }
 
-  /** Tasks it holds now (taken and not yet ended or left), at most `capacity`. */
+  /** Tasks it holds now (taken, or accepted on its socket, and not yet ended or left), at most `capacity`. */
   get running(): number {
-    return this.held
+    return this.socket?.held ?? this.held
   }
 
-  /** Stops pulling and resolves once every running handler has finished and its task is ended. */
+  /**
+   * Stops taking tasks (aborts the pulls, or closes the socket) and resolves once every running
+   * handler has finished and its task is ended.
+   */
   stop(): Promise<void> {
     this.stopping.abort()
     return this.done

@@ -381,7 +381,7 @@ describe('worker: what it takes, and failures', () => {
     expect((errors[0] as TaskcastError).code).toBe('VALIDATION_ERROR')
   })
 
-  it('refuses invalid options at once; the WebSocket mode is not available yet', () => {
+  it('refuses invalid options at once', () => {
     const handler = async () => ({})
     const refusal = (options: WorkerOptions): [string, string, unknown] => {
       try {
@@ -392,7 +392,7 @@ describe('worker: what it takes, and failures', () => {
       }
       throw new Error('expected a refusal')
     }
-    expect(refusal({ mode: 'ws', handler })).toEqual(['VALIDATION_ERROR', 'WebSocket workers are not available yet', 'mode'])
+    expect(refusal({ mode: 'push' as never, handler })).toEqual(['VALIDATION_ERROR', 'mode must be "pull" or "ws"', 'mode'])
     expect(refusal({ capacity: 0, handler })).toEqual(['VALIDATION_ERROR', 'capacity must be an integer ≥ 1', 'capacity'])
     expect(refusal({ pollTimeoutMs: 60_001, handler })).toEqual(['VALIDATION_ERROR', 'pollTimeoutMs must be an integer from 1 to 60000', 'pollTimeoutMs'])
     expect(refusal({} as WorkerOptions)).toEqual(['VALIDATION_ERROR', 'handler must be a function', 'handler'])

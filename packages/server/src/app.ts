@@ -21,8 +21,9 @@ import { registerSseRoute } from './routes/sse.js'
 import { registerTaskRoutes } from './routes/tasks.js'
 import { registerTaskListRoute } from './routes/task-list.js'
 import { registerGlobalEventsRoute } from './routes/global-events.js'
-import { registerWorkerRoutes } from './routes/workers.js'
+import { registerWorkerRoutes, registerWorkerSocketRoute } from './routes/workers.js'
 import { PullWaiters } from './workers/pull-waiters.js'
+import { WsWorkerHub } from './workers/ws-hub.js'
 import { SseRegistry } from './sse/sse-registry.js'
 import { createWebhookDispatcher } from './webhooks/index.js'
 
@@ -33,7 +34,7 @@ const CLOSE_GRACE_MS = 2000
 export type TaskcastApp = Hono<TaskcastEnv> & {
   /**
    * Ends every open SSE stream cleanly (nothing more is sent; each response ends), refuses
-   * new streams, stops webhook delivery and removes the app's hooks from the engine.
+   * new streams, gives back the tasks assigned to WebSocket workers and closes their sockets, stops webhook delivery and removes the app's hooks from the engine.
    * The engine itself is the caller's: stop it with `engine.stop()`.
    */
   close(): Promise<void>
@@ -70,10 +71,12 @@ export function createTaskcastApp(options: TaskcastAppOptions): TaskcastApp {
   const auth = options.auth ?? { mode: 'none' }
   const connections = new SseRegistry()
   const sseDeliveries = new SseDeliveryCounter()
-  const pullWaiters = new PullWaiters(engine, (error) => engine.reportError(error, { source: 'workers' }))
+  const reportWorkerError = (error: unknown) => engine.reportError(error, { source: 'workers' })
+  const pullWaiters = new PullWaiters(engine, reportWorkerError)
+  const wsWorkers = new WsWorkerHub(engine, reportWorkerError)
   const served = options.metrics ? appMetrics(options.metrics, connections, sseDeliveries, pullWaiters) : undefined
   const metrics = served?.metrics
-  if (metrics) pullWaiters.onAssigned = (task) => metrics.observeAssignment(task)
+  if (metrics) pullWaiters.onAssigned = wsWorkers.onAssigned = (task) => metrics.observeAssignment(task)
 
   const ctx: RouteContext = {
     engine,
@@ -105,13 +108,15 @@ export function createTaskcastApp(options: TaskcastAppOptions): TaskcastApp {
   registerHealthRoute(app, ctx)
   if (served?.route) registerMetricsRoute(app, served.metrics, served.token)
   if (metrics) app.use('*', countRequestStoreErrors(metrics, connections))
+  // Before the auth middleware: a worker socket may bring its token in its first message.
+  registerWorkerSocketRoute(app, wsWorkers, options.upgradeWebSocket, auth, reportWorkerError)
   app.use('*', createAuthMiddleware(auth))
   registerTaskListRoute(app, ctx)
   registerTaskRoutes(app, ctx)
   registerEventRoutes(app, ctx)
   registerSseRoute(app, ctx)
   registerGlobalEventsRoute(app, ctx)
-  registerWorkerRoutes(app, pullWaiters)
+  registerWorkerRoutes(app, pullWaiters, wsWorkers)
 
   const removeHooks: (() => void)[] = []
   if (options.hooks) removeHooks.push(engine.addHooks(options.hooks))
@@ -123,6 +128,8 @@ export function createTaskcastApp(options: TaskcastAppOptions): TaskcastApp {
   const close = (): Promise<void> =>
     (closing ??= (async () => {
       pullWaiters.close()
+      // Their assigned tasks go back before the sockets close (1001), so other workers get them.
+      await wsWorkers.close()
       await ctx.connections.closeAll(CLOSE_GRACE_MS)
       for (const remove of removeHooks) remove()
       // Deliveries already under way get the same grace as the streams; the rest are dropped.

@@ -1,5 +1,6 @@
 // Options of createTaskcastApp, with their defaults in one place.
 import type { TaskcastHooks, TaskEngine } from '@taskcast/core'
+import type { UpgradeWebSocket } from 'hono/ws'
 import type { OpenMetricsContentType, PrometheusContentType, Registry } from 'prom-client'
 import type { AuthOptions } from './auth/auth-types.js'
 import type { WebhookOptions } from './webhooks/webhook-types.js'
@@ -71,6 +72,14 @@ export interface TaskcastAppOptions {
   hooks?: TaskcastHooks
   /** Off unless given: Prometheus metrics and `GET /metrics`. */
   metrics?: MetricsOptions
+  /**
+   * Off unless given: `GET /workers/ws`, WebSocket workers (SPEC §18 push mode). Hono's helper of
+   * your runtime: `createNodeWebSocket({ app }).upgradeWebSocket` of `@hono/node-ws` on Node,
+   * `upgradeWebSocket` of `hono/bun`, `hono/deno` or `hono/cloudflare-workers`. Frames over
+   * `WORKER_WS_MAX_MESSAGE_BYTES` are refused (close 1009); on Node also set the `ws` server's
+   * `maxPayload` to it, so that such a frame is not buffered first.
+   */
+  upgradeWebSocket?: UpgradeWebSocket
 }
 
 export const DEFAULT_LIMITS: Required<LimitOptions> = { maxBodyBytes: 1_048_576, maxBatchSize: 1000 }

@@ -306,6 +306,57 @@ export class TaskEngine {
   }
 
   /**
+   * Assigns this one pending task to `worker` (a WebSocket worker accepting an offer, SPEC §18):
+   * the same compare-and-set as `claimTask`. Resolves the assigned task, or `null` when it is no
+   * longer pending (another worker won it, or it was cancelled).
+   * @throws TaskcastError `VALIDATION_ERROR` (a bad worker, or one that may not take this task), `TASK_NOT_FOUND`
+   */
+  async assignTask(taskId: string, worker: WorkerIdentity): Promise<Task | null> {
+    validateWorkerIdentity(worker)
+    const task = await this.shortTerm.getTask(taskId)
+    if (!task) throw taskNotFound(taskId)
+    if (!workerTakes(worker, task)) throw new TaskcastError('VALIDATION_ERROR', `worker ${worker.workerId} may not take task ${taskId}`)
+    if (task.status !== 'pending') return null
+    this.leases.start()
+    const assignedTo = { workerId: worker.workerId, at: this.clock.now() }
+    try {
+      return await this.applyTransition(task, 'assigned', { workerId: worker.workerId, assignedTo }, 'worker')
+    } catch (error) {
+      if (TaskcastError.isInstance(error) && error.code === 'CONFLICT') return null
+      throw error
+    }
+  }
+
+  /**
+   * Up to `limit` pending tasks `worker` may take, oldest first, without assigning them (what a
+   * WebSocket worker is offered); `skip` leaves out tasks by id (already offered, declined).
+   * @throws TaskcastError `VALIDATION_ERROR` (a bad worker, or a store without a task index)
+   */
+  async pendingTasksFor(worker: WorkerIdentity, limit: number, skip: (taskId: string) => boolean = () => false): Promise<Task[]> {
+    validateWorkerIdentity(worker)
+    const { listTasks } = this.shortTerm
+    if (!listTasks) throw new TaskcastError('VALIDATION_ERROR', 'this store keeps no task index, so tasks cannot be assigned')
+    const found: Task[] = []
+    let after: string | undefined
+    for (let page = 0; page < 20 && found.length < limit; page++) {
+      const listed = await listTasks.call(this.shortTerm, {
+        statuses: ['pending'],
+        assignable: true,
+        oldestFirst: true,
+        limit: 50,
+        ...(worker.types && { types: worker.types }),
+        ...(after !== undefined && { after }),
+      })
+      for (const task of listed.tasks) {
+        if (found.length < limit && !skip(task.id) && workerTakes(worker, task)) found.push(task)
+      }
+      if (listed.next === null) break
+      after = listed.next
+    }
+    return found
+  }
+
+  /**
    * Gives an assigned task back to the waiting line (`assigned → pending`, the status event
    * says `reason`): for a worker that is gone. A task no longer assigned is left as it is.
    * Resolves whether it went back.
