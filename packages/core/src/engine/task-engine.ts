@@ -276,31 +276,11 @@ export class TaskEngine {
    */
   async claimTask(worker: WorkerIdentity): Promise<Task | null> {
     validateWorkerIdentity(worker)
-    const { listTasks } = this.shortTerm
-    if (!listTasks) throw new TaskcastError('VALIDATION_ERROR', 'this store keeps no task index, so tasks cannot be assigned')
     this.leases.start()
-    let after: string | undefined
-    for (let page = 0; page < 20; page++) {
-      const found = await listTasks.call(this.shortTerm, {
-        statuses: ['pending'],
-        assignable: true,
-        oldestFirst: true,
-        limit: 50,
-        ...(worker.types && { types: worker.types }),
-        ...(after !== undefined && { after }),
-      })
-      for (const task of found.tasks) {
-        if (!workerTakes(worker, task)) continue
-        const assignedTo = { workerId: worker.workerId, at: this.clock.now() }
-        try {
-          return await this.applyTransition(task, 'assigned', { workerId: worker.workerId, assignedTo }, 'worker')
-        } catch (error) {
-          // Another worker took it first: on to the next one.
-          if (!TaskcastError.isInstance(error) || error.code !== 'CONFLICT') throw error
-        }
-      }
-      if (found.next === null) return null
-      after = found.next
+    for await (const task of this.waitingFor(worker)) {
+      // Null: another worker took it first; on to the next one.
+      const assigned = await this.assign(task, worker)
+      if (assigned) return assigned
     }
     return null
   }
@@ -318,13 +298,7 @@ export class TaskEngine {
     if (!workerTakes(worker, task)) throw new TaskcastError('VALIDATION_ERROR', `worker ${worker.workerId} may not take task ${taskId}`)
     if (task.status !== 'pending') return null
     this.leases.start()
-    const assignedTo = { workerId: worker.workerId, at: this.clock.now() }
-    try {
-      return await this.applyTransition(task, 'assigned', { workerId: worker.workerId, assignedTo }, 'worker')
-    } catch (error) {
-      if (TaskcastError.isInstance(error) && error.code === 'CONFLICT') return null
-      throw error
-    }
+    return this.assign(task, worker)
   }
 
   /**
@@ -334,12 +308,25 @@ export class TaskEngine {
    */
   async pendingTasksFor(worker: WorkerIdentity, limit: number, skip: (taskId: string) => boolean = () => false): Promise<Task[]> {
     validateWorkerIdentity(worker)
-    const { listTasks } = this.shortTerm
-    if (!listTasks) throw new TaskcastError('VALIDATION_ERROR', 'this store keeps no task index, so tasks cannot be assigned')
     const found: Task[] = []
+    if (limit <= 0) {
+      this.requireTaskIndex()
+      return found
+    }
+    for await (const task of this.waitingFor(worker)) {
+      if (skip(task.id)) continue
+      found.push(task)
+      if (found.length >= limit) break
+    }
+    return found
+  }
+
+  /** The pending tasks `worker` may take, oldest first, read from the task index a page at a time. */
+  private async *waitingFor(worker: WorkerIdentity): AsyncGenerator<Task> {
+    const listTasks = this.requireTaskIndex()
     let after: string | undefined
-    for (let page = 0; page < 20 && found.length < limit; page++) {
-      const listed = await listTasks.call(this.shortTerm, {
+    for (let page = 0; page < 20; page++) {
+      const found = await listTasks({
         statuses: ['pending'],
         assignable: true,
         oldestFirst: true,
@@ -347,13 +334,27 @@ export class TaskEngine {
         ...(worker.types && { types: worker.types }),
         ...(after !== undefined && { after }),
       })
-      for (const task of listed.tasks) {
-        if (found.length < limit && !skip(task.id) && workerTakes(worker, task)) found.push(task)
-      }
-      if (listed.next === null) break
-      after = listed.next
+      for (const task of found.tasks) if (workerTakes(worker, task)) yield task
+      if (found.next === null) return
+      after = found.next
     }
-    return found
+  }
+
+  /** `pending → assigned` to `worker`; `null` when the compare-and-set lost (someone moved it first). */
+  private async assign(task: Task, worker: WorkerIdentity): Promise<Task | null> {
+    const assignedTo = { workerId: worker.workerId, at: this.clock.now() }
+    try {
+      return await this.applyTransition(task, 'assigned', { workerId: worker.workerId, assignedTo }, 'worker')
+    } catch (error) {
+      if (TaskcastError.isInstance(error) && error.code === 'CONFLICT') return null
+      throw error
+    }
+  }
+
+  private requireTaskIndex(): NonNullable<ShortTermStore['listTasks']> {
+    const { listTasks } = this.shortTerm
+    if (!listTasks) throw new TaskcastError('VALIDATION_ERROR', 'this store keeps no task index, so tasks cannot be assigned')
+    return listTasks.bind(this.shortTerm)
   }
 
   /**
