@@ -66,6 +66,7 @@ const SPEC: Record<string, Expected> = {
       hono: "@taskcast/server's peer: the composition root supplies it",
       '@sentry/node': "@taskcast/sentry's peer: the composition root supplies it",
       jiti: 'loads taskcast.config.ts on Node 20, which cannot run TypeScript',
+      '@hono/node-ws': "GET /workers/ws (SPEC §18): Hono's own WebSocket upgrade for @hono/node-server",
     },
   },
 }

@@ -40,10 +40,9 @@ async function readAsset(dir: URL, name: string, contentType: string): Promise<D
  * @throws TaskcastError `INTERNAL` when a file is missing (a tree whose dashboard was not built).
  */
 export async function loadDashboardAssets(dir: URL): Promise<DashboardAssets> {
-  const [script, styles] = await Promise.all([
-    readAsset(dir, 'app.js', 'text/javascript; charset=utf-8'),
-    readAsset(dir, 'app.css', 'text/css; charset=utf-8'),
-  ])
+  // One after the other, so that the error of a tree without a build names the same file each time.
+  const script = await readAsset(dir, 'app.js', 'text/javascript; charset=utf-8')
+  const styles = await readAsset(dir, 'app.css', 'text/css; charset=utf-8')
   const version = createHash('sha256').update(script.etag).update(styles.etag).digest('hex').slice(0, 16)
   return { script, styles, version }
 }
