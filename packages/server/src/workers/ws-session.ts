@@ -2,6 +2,7 @@
 // its token), then accept and decline; every message is checked, and nothing a worker sends
 // can throw out of a handler.
 import { TaskcastError, type TaskcastErrorCode } from '@taskcast/core'
+import { MAX_TIMER_DELAY_MS } from '@taskcast/core/internal'
 import type { WSContext, WSEvents, WSMessageReceive } from 'hono/ws'
 import { hasScope } from '../auth/index.js'
 import type { AuthContext } from '../auth/auth-types.js'
@@ -14,8 +15,6 @@ const HELLO_TIMEOUT_MS = 10_000
 /** Close codes (RFC 6455). */
 const POLICY_VIOLATION = 1008
 const MESSAGE_TOO_BIG = 1009
-/** setTimeout's largest delay. */
-const MAX_TIMER_MS = 2 ** 31 - 1
 
 export interface WorkerSessionOptions {
   hub: WsWorkerHub
@@ -78,7 +77,7 @@ export function workerSessionEvents(options: WorkerSessionOptions): WSEvents {
     conn = joining
     clearTimeout(helloTimer)
     if (caller.expiresAt !== undefined) {
-      expiryTimer = setTimeout(() => refuse('UNAUTHORIZED', 'credential expired'), Math.min(MAX_TIMER_MS, Math.max(0, caller.expiresAt - Date.now())))
+      expiryTimer = setTimeout(() => refuse('UNAUTHORIZED', 'credential expired'), Math.min(MAX_TIMER_DELAY_MS, Math.max(0, caller.expiresAt - Date.now())))
     }
   }
 
