@@ -2,10 +2,9 @@
 // as soon as a task it may take becomes pending: a creation notice or a task given back wakes
 // the line (through the engine's feed of every task, so a task created on another process
 // wakes it too), and a slow poll covers a notice the broadcast lost.
-import { STATUS_EVENT_TYPE, TASK_CREATED_TYPE, type StatusEventData, type Task, type TaskCreatedData, type TaskEngine, type TaskEvent, type WorkerIdentity } from '@taskcast/core'
+import type { Task, TaskEngine, WorkerIdentity } from '@taskcast/core'
+import { offersWork, WORKER_POLL_MS } from './offers-work.js'
 
-/** How often waiters look for work without a notice (a lost broadcast message costs at most this). */
-const POLL_MS = 1_000
 
 interface Waiter {
   worker: WorkerIdentity
@@ -97,7 +96,7 @@ export class PullWaiters {
         if (offersWork(event)) this.wake()
       })
     }
-    this.poll ??= setInterval(() => this.wake(), POLL_MS)
+    this.poll ??= setInterval(() => this.wake(), WORKER_POLL_MS)
     ;(this.poll as { unref?: () => void }).unref?.()
   }
 
@@ -129,10 +128,4 @@ export class PullWaiters {
       }
     }
   }
-}
-
-/** A task that became pending for a worker to take: created with `assign`, or given back. */
-function offersWork(event: TaskEvent): boolean {
-  if (event.type === TASK_CREATED_TYPE) return (event.data as TaskCreatedData).assignable === true
-  return event.type === STATUS_EVENT_TYPE && (event.data as StatusEventData).status === 'pending'
 }

@@ -6,21 +6,18 @@
 import {
   isTerminalStatus,
   STATUS_EVENT_TYPE,
-  TASK_CREATED_TYPE,
   TaskcastError,
   type StatusEventData,
   type Task,
-  type TaskCreatedData,
   type TaskEngine,
   type TaskEvent,
   type TaskStatus,
   type WorkerIdentity,
 } from '@taskcast/core'
 import { taskView } from '../task-view.js'
+import { offersWork, WORKER_POLL_MS } from './offers-work.js'
 import type { WsWorkerConnection } from './ws-connection.js'
 
-/** How often offers and held tasks are checked without a notice. */
-const POLL_MS = 1_000
 
 /** A worker as `GET /workers` lists it. */
 export interface WsWorkerListing extends WorkerIdentity {
@@ -135,7 +132,7 @@ export class WsWorkerHub {
     if (this.unwatch === undefined && this.engine.canWatchEvents) {
       this.unwatch = this.engine.watchEvents((event) => this.onEvent(event))
     }
-    this.poll ??= setInterval(() => void this.sweep(), POLL_MS)
+    this.poll ??= setInterval(() => void this.sweep(), WORKER_POLL_MS)
     ;(this.poll as { unref?: () => void }).unref?.()
   }
 
@@ -148,14 +145,11 @@ export class WsWorkerHub {
 
   private onEvent(event: TaskEvent): void {
     try {
-      if (event.type === TASK_CREATED_TYPE) {
-        if ((event.data as TaskCreatedData).assignable === true) this.fillAll()
-        return
+      if (event.type === STATUS_EVENT_TYPE) {
+        const { status } = event.data as StatusEventData
+        for (const conn of this.connections) this.follow(conn, event.taskId, status)
       }
-      if (event.type !== STATUS_EVENT_TYPE) return
-      const { status } = event.data as StatusEventData
-      for (const conn of this.connections) this.follow(conn, event.taskId, status)
-      if (status === 'pending') this.fillAll()
+      if (offersWork(event)) this.fillAll()
     } catch (error) {
       this.reportError(error)
     }
