@@ -1,4 +1,5 @@
-// A transition's patch applied to a task: the one rule every short-term store follows.
+// A transition's compare-and-set and its patch applied to a task: the rules every short-term
+// store follows.
 import type { TransitionRequest } from './storage/short-term-store.js'
 import type { Task } from './types.js'
 
@@ -13,4 +14,10 @@ export function applyTransitionPatch(task: Task, patch: TransitionRequest['patch
     if (value === undefined) delete (patched as unknown as Record<string, unknown>)[field]
   }
   return patched
+}
+
+/** Whether `task` is still what the transition's caller read: its status and, when given, its assignment. */
+export function isStillCurrent(task: Task, request: Pick<TransitionRequest, 'from' | 'fromAssignedAt'>): boolean {
+  if (task.status !== request.from) return false
+  return request.fromAssignedAt === undefined || task.assignedTo?.at === request.fromAssignedAt
 }

@@ -104,6 +104,22 @@ describe('leases', () => {
     await engine.stop()
   })
 
+  it('releases for a lost worker only the assignment it held, not a later one of the task', async () => {
+    const { engine, clock } = memoryEngine()
+    const task = await engine.createTask({ assign: {} })
+    const first = (await engine.claimTask({ workerId: 'w' }))!.assignedTo!
+    expect(await engine.releaseTask(task.id, 'lease-expired')).toBe(true)
+    await clock.advance(10)
+    const second = (await engine.claimTask({ workerId: 'w' }))!.assignedTo!
+    expect(second.at).toBe(first.at + 10)
+    // The same worker id, an earlier assignment: a socket of that worker closing late.
+    expect(await engine.releaseTask(task.id, 'worker-lost', first)).toBe(false)
+    expect(await engine.releaseTask(task.id, 'worker-lost', { workerId: 'other', at: second.at })).toBe(false)
+    expect(await engine.getTask(task.id)).toMatchObject({ status: 'assigned', assignedTo: second })
+    expect(await engine.releaseTask(task.id, 'worker-lost', second)).toBe(true)
+    await engine.stop()
+  })
+
   it('moves a task for a worker only while it holds it, and never starts a waiting task straight from pending', async () => {
     const { engine, clock } = memoryEngine({ leaseSweepMs: 100 })
     const task = await engine.createTask({ assign: { leaseMs: 500 } })

@@ -124,6 +124,7 @@ export class RedisShortTermStore implements ShortTermStore {
         ...this.keys(taskId),
         this.retentionMs,
         JSON.stringify(request.from),
+        request.fromAssignedAt ?? '',
         set.length / 2,
         ...set,
         remove.length,

@@ -15,7 +15,7 @@ import {
   type TransitionOutcome,
   type TransitionRequest,
 } from '@taskcast/core'
-import { accumulate, applyTransitionPatch, judgeProducerRequest, recordProducerRequest } from '@taskcast/core/internal'
+import { accumulate, applyTransitionPatch, isStillCurrent, judgeProducerRequest, recordProducerRequest } from '@taskcast/core/internal'
 import { storeClosed, toTaskcastError } from './errors.js'
 import { openDatabase, type SqliteDatabase } from './open-database.js'
 import { resolveDatabaseOptions, type SqliteShortTermStoreOptions } from './options.js'
@@ -166,7 +166,9 @@ export class SqliteShortTermStore implements ShortTermStore {
       const row = this.sql.taskRow.get(taskId)
       if (!row || this.expired(row)) throw taskNotFound(taskId)
       if (row.status !== request.from) return null
-      const json = JSON.stringify(applyTransitionPatch(JSON.parse(row.task) as Task, request.patch))
+      const current = JSON.parse(row.task) as Task
+      if (!isStillCurrent(current, request)) return null
+      const json = JSON.stringify(applyTransitionPatch(current, request.patch))
       const event = this.appendOne(taskId, request.event, row.nextIndex)
       this.sql.updateTask.run(request.patch.status, json, row.nextIndex + 1, taskId)
       return { task: JSON.parse(json) as Task, event }

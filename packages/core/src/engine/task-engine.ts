@@ -359,12 +359,15 @@ export class TaskEngine {
 
   /**
    * Gives an assigned task back to the waiting line (`assigned → pending`, the status event
-   * says `reason`): for a worker that is gone. A task no longer assigned is left as it is.
-   * Resolves whether it went back.
+   * says `reason`): for a worker that is gone. A task no longer assigned, or, given
+   * `assignment`, no longer that assignment (its lease lapsed and another worker took it), is
+   * left as it is: the store compares the assignment too. Resolves whether it went back.
    */
-  async releaseTask(taskId: string, reason: string): Promise<boolean> {
+  async releaseTask(taskId: string, reason: string, assignment?: TaskAssignee): Promise<boolean> {
     const task = await this.shortTerm.getTask(taskId)
-    return task !== null && task.status === 'assigned' && (await this.giveBack(task, reason))
+    if (task?.status !== 'assigned') return false
+    if (assignment && (task.assignedTo?.workerId !== assignment.workerId || task.assignedTo.at !== assignment.at)) return false
+    return this.giveBack(task, reason)
   }
 
   /**
@@ -667,6 +670,8 @@ export class TaskEngine {
     else if (from === 'assigned' && to === 'pending') patch.assignedTo = undefined
     const outcome = await this.shortTerm.transitionTask(task.id, {
       from,
+      // The assignment read, not only its status: the task may have been given back and taken again since.
+      ...(from === 'assigned' && task.assignedTo !== undefined && { fromAssignedAt: task.assignedTo.at }),
       patch,
       event: { id: this.nextId(now), taskId: task.id, timestamp: now, type: STATUS_EVENT_TYPE, level: 'info', data },
     })

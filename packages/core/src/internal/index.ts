@@ -26,7 +26,7 @@ export {
 export { isPlainObject } from '../json-value.js'
 export { validateProducerStamp, judgeProducerRequest, recordProducerRequest, staleProducer, sequenceGap } from '../producer-sequence.js'
 export type { ProducerState, ProducerVerdict } from '../producer-sequence.js'
-export { applyTransitionPatch } from '../task-patch.js'
+export { applyTransitionPatch, isStillCurrent } from '../task-patch.js'
 export { isCompactedSeries, mergeArchivedSeries, archivedSeriesEvents, archivedPlainEvent } from '../archive-series.js'
 export type { ArchivedSeries } from '../archive-series.js'
 export {

@@ -15,7 +15,7 @@ import type {
 } from '../storage/short-term-store.js'
 import type { Task, TaskEvent } from '../types.js'
 import { isTerminalStatus } from '../state-machine.js'
-import { applyTransitionPatch } from '../task-patch.js'
+import { applyTransitionPatch, isStillCurrent } from '../task-patch.js'
 import { matchesTaskQuery, taskIdOfKey, type TaskIndexPage, type TaskIndexQuery } from '../task-list.js'
 import { MemoryTaskIndex } from './memory-task-index.js'
 import type {
@@ -100,7 +100,7 @@ export class MemoryShortTermStore implements ShortTermStore {
 
   async transitionTask(taskId: string, request: TransitionRequest): Promise<TransitionOutcome | null> {
     const record = this.requireRecord(taskId)
-    if (record.task.status !== request.from) return null
+    if (!isStillCurrent(record.task, request)) return null
     const task = applyTransitionPatch(record.task, structuredClone(request.patch))
     record.task = task
     this.index.move(task, request.from)

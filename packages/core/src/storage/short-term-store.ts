@@ -24,6 +24,12 @@ export interface TransitionRequest {
   /** The status the caller read; the transition only happens if it is still current. */
   from: TaskStatus
   /**
+   * With `from: 'assigned'`: the `assignedTo.at` the caller read. The transition only happens
+   * if the task is still that assignment, not a later one of the same status (a lapsed lease
+   * gave it back and another worker took it between the read and the write).
+   */
+  fromAssignedAt?: number
+  /**
    * Fields to set on the task together with the new status. A field present with the value
    * `undefined` is removed (as `blockedRequest` is when a task leaves `blocked`).
    */
@@ -57,9 +63,10 @@ export interface ShortTermStore {
   /** The task, or `null`. The returned object is the caller's to keep. */
   getTask(taskId: string): Promise<Task | null>
   /**
-   * Compare-and-set on status: when the task's status equals `request.from`, applies
-   * `request.patch` and appends `request.event` with the next index, atomically.
-   * Resolves `null` (changing nothing) when the status differs.
+   * Compare-and-set on status: when the task's status equals `request.from` (and, given
+   * `request.fromAssignedAt`, its `assignedTo.at` equals it), applies `request.patch` and
+   * appends `request.event` with the next index, atomically. Resolves `null` (changing
+   * nothing) when either differs.
    * @throws TaskcastError `TASK_NOT_FOUND`
    */
   transitionTask(taskId: string, request: TransitionRequest): Promise<TransitionOutcome | null>

@@ -92,6 +92,34 @@ export function describeShortTermStoreContract(name: string, options: ShortTermS
       expect((await store.getEvents(task.id)).map((e) => e.index)).toEqual([0])
     })
 
+    it('compares the assignment too when told the one the caller read: a later one of the same status does not pass', async () => {
+      const task = makeTask({ assign: {} })
+      await store.createTask(task)
+      const assign = (at: number, from: 'pending' | 'assigned' = 'pending', fromAssignedAt?: number) =>
+        store.transitionTask(task.id, {
+          from,
+          ...(fromAssignedAt !== undefined && { fromAssignedAt }),
+          patch: { status: 'assigned', updatedAt: at, assignedTo: { workerId: `w${at}`, at } },
+          event: statusDraft(task.id, 'assigned', from),
+        })
+      const giveBack = (fromAssignedAt: number) =>
+        store.transitionTask(task.id, {
+          from: 'assigned',
+          fromAssignedAt,
+          patch: { status: 'pending', updatedAt: fromAssignedAt + 1, assignedTo: undefined },
+          event: statusDraft(task.id, 'pending', 'assigned'),
+        })
+      expect((await assign(100))!.task.assignedTo).toEqual({ workerId: 'w100', at: 100 })
+      expect((await giveBack(100))!.task).not.toHaveProperty('assignedTo')
+      expect((await assign(200))!.task.assignedTo).toEqual({ workerId: 'w200', at: 200 })
+      // The first assignment's holder comes back late: the task is assigned, but not to it any more.
+      expect(await giveBack(100)).toBeNull()
+      expect(await assign(300, 'assigned', 100)).toBeNull()
+      expect(await store.getTask(task.id)).toMatchObject({ status: 'assigned', assignedTo: { workerId: 'w200', at: 200 } })
+      expect((await store.getEvents(task.id)).map((e) => e.index)).toEqual([0, 1, 2])
+      expect((await giveBack(200))!.task.status).toBe('pending')
+    })
+
     it('stores result, error and completedAt with a terminal transition', async () => {
       const task = await runningTask()
       const outcome = await store.transitionTask(task.id, {

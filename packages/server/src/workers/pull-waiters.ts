@@ -75,7 +75,7 @@ export class PullWaiters {
       this.onAssigned?.(task)
       return task
     }
-    await this.engine.releaseTask(task.id, 'worker-lost').catch((error: unknown) => this.reportError(error))
+    await this.engine.releaseTask(task.id, 'worker-lost', task.assignedTo).catch((error: unknown) => this.reportError(error))
     return null
   }
 
@@ -122,7 +122,7 @@ export class PullWaiters {
         const task = await this.engine.claimTask(waiter.worker)
         if (!task) continue
         if (this.line.has(waiter)) waiter.resolve(task)
-        else await this.engine.releaseTask(task.id, 'worker-lost')
+        else await this.engine.releaseTask(task.id, 'worker-lost', task.assignedTo)
       } catch (error) {
         this.reportError(error)
       }

@@ -222,9 +222,7 @@ export class WsWorkerHub {
   /** Back to `pending`, only if it is still this worker's assignment (a lapsed lease may have given it to another). */
   private async giveBack(worker: WorkerIdentity, taskId: string, at: number): Promise<void> {
     try {
-      const task = await this.engine.getTask(taskId)
-      if (task?.status !== 'assigned' || task.assignedTo?.workerId !== worker.workerId || task.assignedTo.at !== at) return
-      await this.engine.releaseTask(taskId, 'worker-lost')
+      await this.engine.releaseTask(taskId, 'worker-lost', { workerId: worker.workerId, at })
     } catch (error) {
       this.reportError(error)
     }
