@@ -5,6 +5,12 @@ import { matchesType } from './filter.js'
 import type { Task } from './types.js'
 import { assertTaskId, validateTags } from './validation.js'
 
+/**
+ * The most waiting tasks `engine.countWaitingTasks` counts (the metrics' gauge): enough to tell a
+ * backlog, bounded so that a scrape reads at most this many tasks from the store.
+ */
+export const WAITING_COUNT_LIMIT = 10_000
+
 /** A worker as it asks for tasks. */
 export interface WorkerIdentity {
   /** Same rules as a task id: 1–128 letters, digits, `.`, `_`, `:` or `-`. */

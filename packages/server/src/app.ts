@@ -74,7 +74,7 @@ export function createTaskcastApp(options: TaskcastAppOptions): TaskcastApp {
   const reportWorkerError = (error: unknown) => engine.reportError(error, { source: 'workers' })
   const pullWaiters = new PullWaiters(engine, reportWorkerError)
   const wsWorkers = new WsWorkerHub(engine, reportWorkerError)
-  const served = options.metrics ? appMetrics(options.metrics, connections, sseDeliveries, pullWaiters) : undefined
+  const served = options.metrics ? appMetrics(options.metrics, connections, sseDeliveries, pullWaiters, wsWorkers, engine) : undefined
   const metrics = served?.metrics
   if (metrics) pullWaiters.onAssigned = wsWorkers.onAssigned = (task) => metrics.observeAssignment(task)
 
@@ -145,6 +145,8 @@ function appMetrics(
   connections: SseRegistry,
   sseDeliveries: SseDeliveryCounter,
   pullWaiters: PullWaiters,
+  wsWorkers: WsWorkerHub,
+  engine: TaskEngine,
 ): { metrics: TaskcastMetrics; route: boolean; token: string | undefined } | undefined {
   const options = { ...DEFAULT_METRICS, ...given }
   if (!options.enabled) return undefined
@@ -161,6 +163,8 @@ function appMetrics(
     connections,
     sseDeliveries,
     waitingWorkers: () => pullWaiters.size,
+    connectedWorkers: () => wsWorkers.size,
+    waitingTasks: () => engine.countWaitingTasks(),
   })
   return { metrics, route: options.route, token }
 }

@@ -104,12 +104,18 @@ describe('GET /workers/pull', () => {
     const waiting = pull(url, 'workerId=w&timeout=10000')
     await waitFor(async () => ((await (await app.request('/workers')).json()) as { workers: unknown[] }).workers.length === 1, 'the waiter')
     expect(await metric('taskcast_workers_waiting')).toBe(1)
+    expect(await metric('taskcast_tasks_waiting')).toBe(0)
+    expect(await metric('taskcast_workers_connected')).toBe(0)
     // A labelled histogram has no sample before its first observation.
     expect(await metric('taskcast_assignment_wait_seconds_count')).toBeNaN()
     await engine.createTask({ type: 'job', assign: {} })
     expect((await waiting).status).toBe(200)
     expect(await metric('taskcast_workers_waiting')).toBe(0)
     expect(await metric('taskcast_assignment_wait_seconds_count')).toBe(1)
+    // Waiting means pending with assign: a task for no worker, and the assigned one, do not count.
+    await engine.createTask({ type: 'job' })
+    await Promise.all([0, 1, 2].map(() => engine.createTask({ type: 'other', assign: {} })))
+    expect(await metric('taskcast_tasks_waiting')).toBe(3)
   })
 
   it('needs worker:pull, and GET /workers needs task:manage', async () => {

@@ -96,6 +96,21 @@ describe('GET /workers/ws', () => {
     expect(worker.unread).toBe(0)
   })
 
+  it('counts connected WebSocket workers in /metrics, until their socket closes', async () => {
+    const server = await start({ metrics: {} })
+    const connected = async () => {
+      const text = await (await fetch(`${server.url}/metrics`)).text()
+      return Number(/^taskcast_workers_connected (\S+)$/m.exec(text)?.[1])
+    }
+    expect(await connected()).toBe(0)
+    const [id] = await tasks(server, 1)
+    const worker = await connect(server, { workerId: 'w1', types: ['job'], capacity: 1 })
+    expect(await worker.next()).toMatchObject({ type: 'offer', task: { id } })
+    expect(await connected()).toBe(1)
+    worker.socket.close()
+    await waitFor(async () => (await connected()) === 0, 'the hub to see the socket closed')
+  })
+
   it('offers a task created after the hello', async () => {
     const server = await start()
     const worker = await connect(server, { workerId: 'w1' })

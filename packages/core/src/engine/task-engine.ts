@@ -45,7 +45,8 @@ import { listTasks, type ListTasksOptions } from './task-lister.js'
 import { GlobalFeed, type GlobalListener } from './global-feed.js'
 import { LeaseSweeper } from './lease-sweeper.js'
 import { validateWorkerIdentity, workerTakes, type WorkerIdentity } from '../worker-match.js'
-import type { TaskListPage, TaskListQuery } from '../task-list.js'
+import { TASK_LIST_MAX_LIMIT, type TaskListPage, type TaskListQuery } from '../task-list.js'
+import { WAITING_COUNT_LIMIT } from '../worker-match.js'
 import { Subscription, type SubscriptionOptions, type SubscriptionHandlers, type SubscriptionSource } from './subscription.js'
 
 export interface TaskEngineOptions {
@@ -319,6 +320,31 @@ export class TaskEngine {
       if (found.length >= limit) break
     }
     return found
+  }
+
+  /**
+   * How many pending tasks wait for a worker (created with `assign`), in every process's view:
+   * counted from the task index, up to `WAITING_COUNT_LIMIT` (a count at the limit means at
+   * least that many). Resolves `null` when the store keeps no task index.
+   */
+  async countWaitingTasks(): Promise<number | null> {
+    const { listTasks } = this.shortTerm
+    if (!listTasks) return null
+    let count = 0
+    let after: string | undefined
+    // Pages can come back short (other pending tasks examined on the way): bound those too.
+    for (let pages = 0; count < WAITING_COUNT_LIMIT && pages < (2 * WAITING_COUNT_LIMIT) / TASK_LIST_MAX_LIMIT; pages++) {
+      const page = await listTasks.call(this.shortTerm, {
+        statuses: ['pending'],
+        assignable: true,
+        limit: TASK_LIST_MAX_LIMIT,
+        ...(after !== undefined && { after }),
+      })
+      count += page.tasks.length
+      if (page.next === null) break
+      after = page.next
+    }
+    return Math.min(count, WAITING_COUNT_LIMIT)
   }
 
   /** The pending tasks `worker` may take, oldest first, read from the task index a page at a time. */

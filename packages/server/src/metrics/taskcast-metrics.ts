@@ -2,7 +2,7 @@
 // tell (tasks, transitions, events, store errors), what the routes time (publishing), what the
 // webhook dispatcher reports (outcomes), and what is read at scrape time (open SSE connections,
 // SSE deliveries).
-import { TaskcastError, type Task, type TaskcastHooks } from '@taskcast/core'
+import { TaskcastError, WAITING_COUNT_LIMIT, type Task, type TaskcastHooks } from '@taskcast/core'
 import { OBSERVING_HOOKS } from '@taskcast/core/internal'
 import { collectDefaultMetrics, Counter, Gauge, Histogram } from 'prom-client'
 import type { MetricsRegistry } from '../options.js'
@@ -32,6 +32,10 @@ export interface TaskcastMetricsOptions {
   sseDeliveries: SseDeliveryCounter
   /** Workers whose pull waits on this app now. */
   waitingWorkers: () => number
+  /** WebSocket workers connected to this app now. */
+  connectedWorkers: () => number
+  /** Pending tasks waiting for a worker, in the store (`null`: the store keeps no task index). */
+  waitingTasks: () => Promise<number | null>
 }
 
 export interface TaskcastMetrics {
@@ -104,6 +108,23 @@ export function createTaskcastMetrics(options: TaskcastMetricsOptions): Taskcast
     registers,
     collect() {
       this.set(options.waitingWorkers())
+    },
+  })
+  new Gauge({
+    name: 'taskcast_workers_connected',
+    help: 'WebSocket workers connected to this app (GET /workers/ws)',
+    registers,
+    collect() {
+      this.set(options.connectedWorkers())
+    },
+  })
+  new Gauge({
+    name: 'taskcast_tasks_waiting',
+    help: `Pending tasks created with assign, waiting for a worker, in the shared store (counted up to ${WAITING_COUNT_LIMIT})`,
+    registers,
+    async collect() {
+      const count = await options.waitingTasks()
+      if (count !== null) this.set(count)
     },
   })
   const assignment = new Histogram({

@@ -14,6 +14,8 @@ const TASKCAST_FAMILIES = {
   taskcast_webhook_deliveries_total: 'counter',
   taskcast_store_errors_total: 'counter',
   taskcast_workers_waiting: 'gauge',
+  taskcast_workers_connected: 'gauge',
+  taskcast_tasks_waiting: 'gauge',
   taskcast_assignment_wait_seconds: 'histogram',
 }
 
