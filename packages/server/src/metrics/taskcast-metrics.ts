@@ -123,7 +123,11 @@ export function createTaskcastMetrics(options: TaskcastMetricsOptions): Taskcast
     help: `Pending tasks created with assign, waiting for a worker, in the shared store (counted up to ${WAITING_COUNT_LIMIT})`,
     registers,
     async collect() {
-      const count = await options.waitingTasks()
+      // A scrape while the store is down still answers: the gauge keeps its last value.
+      const count = await options.waitingTasks().catch(() => {
+        storeErrors.inc({ store: 'short-term' })
+        return null
+      })
       if (count !== null) this.set(count)
     },
   })

@@ -7,6 +7,8 @@ import {
   TaskcastError,
   TaskEngine,
   type HookErrorContext,
+  type TaskIndexPage,
+  type TaskIndexQuery,
   type Task,
   type TaskEvent,
 } from '@taskcast/core'
@@ -38,6 +40,11 @@ class FailingArchive extends MemoryLongTermStore {
 class FlakyStore extends MemoryShortTermStore {
   pingFails = false
   readsFail = false
+  listsFail = false
+  override async listTasks(query: TaskIndexQuery): Promise<TaskIndexPage> {
+    if (this.listsFail) throw unreachable()
+    return super.listTasks(query)
+  }
   override async ping(): Promise<void> {
     if (this.pingFails) throw unreachable()
   }
@@ -113,6 +120,21 @@ describe('store error metrics', () => {
     store.pingFails = false
     expect((await fetch(`${url}/health`)).status).toBe(200)
     expect(errorsByStore(await scrape(url))).toEqual({ ...NONE, 'short-term': 2 })
+  })
+
+  it('still serves a scrape while the task index does not answer: tasks waiting keeps its value, the error is counted', async () => {
+    const store = new FlakyStore()
+    const { url } = await start({}, { store })
+    await call(`${url}/tasks`, 'POST', { type: 'job', assign: {} })
+    const waiting = (families: Map<string, Family>) => families.get('taskcast_tasks_waiting')!.samples[0]!.value
+    expect(waiting(await scrape(url))).toBe(1)
+    store.listsFail = true
+    expect(waiting(await scrape(url))).toBe(1)
+    store.listsFail = false
+    // The counter is read in the same pass as the failing count, so the error shows from the next scrape.
+    const families = await scrape(url)
+    expect(errorsByStore(families)).toEqual({ ...NONE, 'short-term': 1 })
+    expect(waiting(families)).toBe(1)
   })
 
   it('counts a request that failed with 503 under unknown, and not the refusals of a closing app', async () => {
