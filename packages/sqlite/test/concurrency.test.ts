@@ -65,22 +65,60 @@ describe('two store instances on one file', () => {
   })
 })
 
-// A child process that opens the file, says "ready", waits for a line on stdin, then appends
-// \`count\` events one at a time and prints the indexes it got.
+// A child process that opens the file, says "ready", waits for a line on stdin, appends half of
+// \`count\` events one at a time, says "half", waits for another line, appends the rest and
+// prints the indexes it got. The parent lets both children go at once twice, so their appends
+// contend for the write lock, and each child's second half comes after the other's first half
+// however the machine schedules them.
 const APPEND_CHILD = `
 const [dist, path, taskId, count] = process.argv.slice(1)
 const { SqliteShortTermStore } = await import(dist)
 const store = new SqliteShortTermStore({ path })
-process.stderr.write('ready\\n')
-await new Promise((resolve) => process.stdin.once('data', resolve))
+const lines = []
+const waiters = []
+process.stdin.setEncoding('utf8').on('data', (chunk) => {
+  for (const line of chunk.split('\\n').filter(Boolean)) (waiters.shift() ?? ((l) => lines.push(l)))(line)
+})
+const nextLine = () => (lines.length ? Promise.resolve(lines.shift()) : new Promise((resolve) => waiters.push(resolve)))
 const indexes = []
-for (let i = 0; i < Number(count); i++) {
-  const [event] = await store.appendEvents(taskId, [{ id: process.pid + '-' + i, taskId, timestamp: Date.now(), type: 'child', level: 'info', data: { pid: process.pid, i } }])
-  indexes.push(event.index)
+const append = async (from, to) => {
+  for (let i = from; i < to; i++) {
+    const [event] = await store.appendEvents(taskId, [{ id: process.pid + '-' + i, taskId, timestamp: Date.now(), type: 'child', level: 'info', data: { pid: process.pid, i } }])
+    indexes.push(event.index)
+  }
 }
+process.stderr.write('ready\\n')
+await nextLine()
+await append(0, Number(count) / 2)
+process.stderr.write('half\\n')
+await nextLine()
+await append(Number(count) / 2, Number(count))
 await store.close()
 process.stdout.write(JSON.stringify(indexes))
+process.exit(0)
 `
+
+/** Resolves, per call, once `stream` has written the expected line (lines arrive in order). */
+function lines(stream: NodeJS.ReadableStream): (expected: string) => Promise<void> {
+  const seen: string[] = []
+  const waiting: Array<() => void> = []
+  let buffered = ''
+  stream.setEncoding('utf8')
+  stream.on('data', (chunk: string) => {
+    buffered += chunk
+    const parts = buffered.split('\n')
+    buffered = parts.pop()!
+    for (const line of parts) {
+      seen.push(line)
+      waiting.shift()?.()
+    }
+  })
+  let read = 0
+  return async (expected) => {
+    if (read >= seen.length) await new Promise<void>((resolve) => waiting.push(resolve))
+    expect(seen[read++]).toBe(expected)
+  }
+}
 
 describe.runIf(existsSync(DIST))('two processes on one file', () => {
   it('hand out every index once while both append at the same time', async () => {
@@ -99,13 +137,15 @@ describe.runIf(existsSync(DIST))('two processes on one file', () => {
       expect(code).toBe(0)
       return JSON.parse(stdout) as number[]
     })
-    // Both go at once, so their appends contend for the write lock.
-    await Promise.all(children.map((child) => once(child.stderr, 'data')))
+    const said = children.map((child) => lines(child.stderr))
+    await Promise.all(said.map((next) => next('ready')))
+    for (const child of children) child.stdin.write('go\n')
+    await Promise.all(said.map((next) => next('half')))
     for (const child of children) child.stdin.end('go\n')
     const perProcess = await Promise.all(outputs)
     for (const indexes of perProcess) expect(indexes).toEqual([...indexes].sort((a, b) => a - b))
     expect(perProcess.flat().sort((a, b) => a - b)).toEqual(range(1, 4000))
-    // Interleaved, not one after the other: both held the write lock in turns.
+    // Interleaved, not one after the other: each one's second half came after the other's first.
     expect(Math.min(...perProcess[1]!)).toBeLessThan(Math.max(...perProcess[0]!))
     expect(Math.min(...perProcess[0]!)).toBeLessThan(Math.max(...perProcess[1]!))
     const log = await store.getEvents(taskId)
