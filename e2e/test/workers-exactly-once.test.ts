@@ -1,21 +1,30 @@
-// Assignment across processes (SPEC §18): A and B on one Redis, 1,000 tasks created with
-// `assign` (half through each), ten server-SDK workers of capacity 2, five pulling from A and
-// five from B. Every task runs exactly once (handler runs counted per task id), every one ends
-// completed by the worker it was assigned to, none is left pending, assigned or running, and no
-// worker ever holds more than its capacity (its `running` and its handlers in flight, sampled at
-// each handler start).
+// Assignment across processes and modes (SPEC §18): A and B on one Redis, 1,000 tasks created
+// with `assign` (half through each), ten server-SDK workers of capacity 2, five on A (three
+// pulling, two on a WebSocket) and five on B (two pulling, three on a WebSocket). Every task runs
+// exactly once (handler runs counted per task id), every one ends completed by the worker it was
+// assigned to, none is left pending, assigned or running, no worker ever holds more than its
+// capacity (its `running` and its handlers in flight, sampled at each handler start), and both
+// modes take a share: a long-poll and an offer race for the same tasks through one
+// compare-and-set.
 import type { Task, TaskListPage } from '@taskcast/core'
 import { TaskcastServerClient, type TaskcastWorker, type WorkerErrorContext } from '@taskcast/server-sdk'
 import { describe, expect, it } from 'vitest'
+import WebSocket from 'ws'
 import { twoProcesses } from './support/cluster.js'
 import { sdk } from './support/publisher.js'
 import { printSummary } from './support/sequence.js'
 import { servicesAvailable } from './support/services.js'
 
 const TASKS = 1_000
-const WORKERS = 10
 const CAPACITY = 2
 const TYPE = 'e2e.work'
+type Mode = 'pull' | 'ws'
+/** Each worker's process and mode: on A three pulling and two on a socket, on B the other way round. */
+const LAYOUT: { on: 'a' | 'b'; mode: Mode }[] = [
+  ...(['pull', 'pull', 'pull', 'ws', 'ws'] as const).map((mode) => ({ on: 'a' as const, mode })),
+  ...(['pull', 'pull', 'ws', 'ws', 'ws'] as const).map((mode) => ({ on: 'b' as const, mode })),
+]
+const WORKERS = LAYOUT.length
 /** Creations in flight at once. */
 const CREATE_CONCURRENCY = 20
 
@@ -32,10 +41,10 @@ async function listAll(baseUrl: string, statuses: string): Promise<Task[]> {
 }
 
 if (await servicesAvailable('workers: every task runs exactly once across processes', ['redis'])) {
-  describe('1,000 tasks, ten workers pulling from two processes (Redis)', () => {
+  describe('1,000 tasks, ten workers (five pulling, five on WebSockets) on two processes (Redis)', () => {
     const servers = twoProcesses('workers-once')
 
-    it('runs every task exactly once, leaves none waiting, and never exceeds a worker’s capacity', async () => {
+    it('runs every task exactly once in either mode, leaves none waiting, and never exceeds a worker’s capacity', async () => {
       const runs = new Map<string, number>()
       const ranBy = new Map<string, string>()
       const errors: [unknown, WorkerErrorContext][] = []
@@ -46,9 +55,11 @@ if (await servicesAvailable('workers: every task runs exactly once across proces
       const everyTaskRan = new Promise<void>((resolve) => (allRan = resolve))
 
       const workers: TaskcastWorker[] = Array.from({ length: WORKERS }, (_, i) => {
-        const baseUrl = i < WORKERS / 2 ? servers.a.url : servers.b.url
-        return new TaskcastServerClient({ baseUrl }).worker({
-          workerId: `w${i}-${i < WORKERS / 2 ? 'a' : 'b'}`,
+        const { on, mode } = LAYOUT[i]!
+        return new TaskcastServerClient({ baseUrl: servers[on].url }).worker({
+          workerId: `w${i}-${on}-${mode}`,
+          mode,
+          ...(mode === 'ws' && { WebSocket }),
           types: [TYPE],
           capacity: CAPACITY,
           handler: async (task) => {
@@ -100,8 +111,18 @@ if (await servicesAvailable('workers: every task runs exactly once across proces
       const perWorker = workers.map((worker) => completed.filter((task) => task.assignedTo?.workerId === worker.workerId).length)
       expect(Math.max(...maxInFlight)).toBe(CAPACITY)
       expect(Math.max(...maxRunning)).toBe(CAPACITY)
+      const perMode = { pull: 0, ws: 0 }
+      const perProcessMode = { 'a-pull': 0, 'a-ws': 0, 'b-pull': 0, 'b-ws': 0 }
+      perWorker.forEach((count, i) => {
+        const { on, mode } = LAYOUT[i]!
+        perMode[mode] += count
+        perProcessMode[`${on}-${mode}`] += count
+      })
+      expect(perMode.pull + perMode.ws).toBe(TASKS)
+      expect(perMode.pull).toBeGreaterThan(0)
+      expect(perMode.ws).toBeGreaterThan(0)
       printSummary({
-        scenario: 'workers exactly once across processes',
+        scenario: 'workers exactly once across processes and modes',
         tasks: TASKS,
         workers: WORKERS,
         capacity: CAPACITY,
@@ -109,7 +130,9 @@ if (await servicesAvailable('workers: every task runs exactly once across proces
         duplicates,
         leftovers: leftovers.length,
         maxConcurrency: Math.max(...maxInFlight),
-        perWorker,
+        perWorker: Object.fromEntries(workers.map((worker, i) => [worker.workerId, perWorker[i]])),
+        perMode,
+        perProcessMode,
         elapsedMs,
         tasksPerSecond: Math.round((TASKS / elapsedMs) * 1000),
       })

@@ -7,7 +7,6 @@
 //    soon as the first bytes of the 200 arrive.
 import net from 'node:net'
 import { fileURLToPath } from 'node:url'
-import { STATUS_EVENT_TYPE, type StatusEventData } from '@taskcast/core'
 import { TaskcastServerClient, type WorkerErrorContext } from '@taskcast/server-sdk'
 import { describe, expect, it } from 'vitest'
 import { twoProcesses } from './support/cluster.js'
@@ -15,28 +14,12 @@ import { ExampleProcess } from './support/example-process.js'
 import { sdk } from './support/publisher.js'
 import { printSummary } from './support/sequence.js'
 import { servicesAvailable } from './support/services.js'
+import { statusMoves } from './support/status-moves.js'
 
 const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url))
 const LEASE_MS = 1000
 /** A lapsed lease is found by a sweep about once a second; this bounds the whole return. */
 const RETURN_WITHIN_MS = LEASE_MS + 3000
-
-interface Move {
-  move: string
-  at: number
-}
-
-/** The task's status moves as `status` or `status:detail` (the worker, or the reason), with their times. */
-async function statusMoves(client: TaskcastServerClient, taskId: string): Promise<Move[]> {
-  const history = await client.getHistory(taskId)
-  return history
-    .filter((event) => event.type === STATUS_EVENT_TYPE)
-    .map(({ data, timestamp }) => {
-      const { status, workerId, reason } = data as StatusEventData
-      const detail = workerId ?? reason
-      return { move: detail === undefined ? status : `${status}:${detail}`, at: timestamp }
-    })
-}
 
 /** Sends a pull over a raw socket and destroys it when the first bytes of the answer arrive; resolves with them. */
 function pullAndHangUp(baseUrl: string, query: URLSearchParams): Promise<string> {
