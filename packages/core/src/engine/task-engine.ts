@@ -44,9 +44,8 @@ import { SubscriptionRegistry } from './subscription-registry.js'
 import { listTasks, type ListTasksOptions } from './task-lister.js'
 import { GlobalFeed, type GlobalListener } from './global-feed.js'
 import { LeaseSweeper } from './lease-sweeper.js'
-import { validateWorkerIdentity, workerTakes, type WorkerIdentity } from '../worker-match.js'
+import { validateWorkerIdentity, WAITING_COUNT_LIMIT, workerTakes, type WorkerIdentity } from '../worker-match.js'
 import { TASK_LIST_MAX_LIMIT, type TaskListPage, type TaskListQuery } from '../task-list.js'
-import { WAITING_COUNT_LIMIT } from '../worker-match.js'
 import { Subscription, type SubscriptionOptions, type SubscriptionHandlers, type SubscriptionSource } from './subscription.js'
 
 export interface TaskEngineOptions {
