@@ -164,6 +164,7 @@ const unknownType = (shown: string) => `unknown message type ${shown}: expected 
 const CAPACITY = 'capacity must be an integer from 1 to 100'
 const BAD_ID = "workerId must be 1–128 characters of letters, digits, '.', '_', ':' or '-', starting with a letter or digit"
 const FIRST_HELLO = 'the first message must be one hello'
+const HELLO_PENDING = 'a message came while the hello was still being checked: send nothing more until an offer'
 const notOnOffer = (taskId: string) => `task ${taskId} is not on offer to this worker (never offered, or already answered)`
 
 /** A frame a worker may send, what it is called in a failure message, and how the server answers. */
@@ -287,13 +288,13 @@ if (await servicesAvailable('workers: a misbehaving WebSocket worker', ['redis']
           // The second arrives while the first is still being checked (an async join).
           name: 'two hellos in one write',
           run: (peer) => peer.sendTogether([hello('eager'), hello('eager')]),
-          message: FIRST_HELLO,
+          message: HELLO_PENDING,
         },
         {
-          // No answer says that a hello took; a message sent with it is refused as if no hello had come.
+          // No answer says that a hello took; a message sent with it is refused, saying why.
           name: 'an accept in the same write as the hello',
           run: (peer) => peer.sendTogether([hello('hasty'), { type: 'accept', taskId: probe.id }]),
-          message: FIRST_HELLO,
+          message: HELLO_PENDING,
         },
       ]
       for (const { name, run, message } of cases) {

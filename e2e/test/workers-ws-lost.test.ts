@@ -56,7 +56,8 @@ if (await servicesAvailable('workers: a lost WebSocket worker’s tasks come bac
         handler: async (task) => (ran.push(task.id), { rescued: true }),
         onError: (error, context) => errors.push([error, context]),
       })
-      await expect.poll(async () => (await workersOn(servers.b.url)).map(({ workerId }) => workerId)).toEqual(['rescuer'])
+      // B lists A's worker too: GET /workers asks every process.
+      await expect.poll(async () => (await workersOn(servers.b.url)).map(({ workerId }) => workerId).sort()).toEqual(['doomed', 'rescuer'])
 
       const killedAt = Date.now()
       expect(await doomed.kill()).toEqual({ code: null, signal: 'SIGKILL' })

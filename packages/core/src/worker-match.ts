@@ -21,6 +21,26 @@ export interface WorkerIdentity {
   tags?: readonly string[]
 }
 
+/** A worker waiting in a `GET /workers/pull` long-poll, as `GET /workers` lists it. */
+export interface PullWorkerListing extends WorkerIdentity {
+  mode: 'pull'
+}
+
+/** A worker connected over `GET /workers/ws`, as `GET /workers` lists it. */
+export interface WsWorkerListing extends WorkerIdentity {
+  mode: 'ws'
+  capacity: number
+  /** Tasks assigned to it and not started. */
+  assigned: number
+  /** Tasks it started and that have not ended. */
+  running: number
+  /** When its socket opened (ms since epoch). */
+  connectedAt: number
+}
+
+/** A worker connected to some process now (SPEC §18, `GET /workers`). */
+export type WorkerListing = PullWorkerListing | WsWorkerListing
+
 export function workerTakes(worker: WorkerIdentity, task: Task): boolean {
   if (task.assign === undefined) return false
   if (worker.types && (task.type === undefined || !matchesType(worker.types, task.type))) return false

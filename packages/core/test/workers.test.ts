@@ -1,7 +1,9 @@
 // Assignment of pending tasks to workers (SPEC §18) in the engine: oldest first, types and tags,
 // exactly one winner, leases that bring an unstarted task back, giving a task back.
 import { describe, expect, it } from 'vitest'
+import { MemoryBroadcastProvider } from '../src/index.js'
 import { DEFAULT_LEASE_MS, STATUS_EVENT_TYPE } from '../src/types.js'
+import type { WorkerListing } from '../src/worker-match.js'
 import { expectCode, memoryEngine } from './helpers.js'
 
 describe('claimTask', () => {
@@ -183,6 +185,38 @@ describe('pendingTasksFor', () => {
     expect((await engine.pendingTasksFor({ workerId: 'w', types: ['job'] }, 10)).map((task) => task.id)).toEqual([ids[0], ids[1], ids[3]])
     expect((await engine.pendingTasksFor({ workerId: 'w' }, 2, (id) => id === ids[0])).map((task) => task.id)).toEqual([ids[1], ids[2]])
     expect((await engine.getTask(ids[0]!))?.status).toBe('pending')
+    await engine.stop()
+  })
+})
+
+describe('listWorkers', () => {
+  it('lists every roster added here, then what the broadcast says the other processes have', async () => {
+    const broadcast = new MemoryBroadcastProvider()
+    let served: (() => WorkerListing[]) | undefined
+    const remote: WorkerListing = { workerId: 'far', mode: 'ws', capacity: 1, assigned: 0, running: 1, connectedAt: 5 }
+    const asked: number[] = []
+    Object.assign(broadcast, {
+      serveWorkers: (list: () => WorkerListing[]) => (served = list),
+      workersElsewhere: (timeoutMs: number) => (asked.push(timeoutMs), Promise.resolve([remote])),
+    })
+    const { engine } = memoryEngine({ broadcast })
+    const removeA = engine.addWorkerRoster(() => [{ workerId: 'a', mode: 'pull' }])
+    engine.addWorkerRoster(() => [{ workerId: 'b', types: ['llm.*'], mode: 'pull' }])
+    expect(await engine.listWorkers()).toEqual([{ workerId: 'a', mode: 'pull' }, { workerId: 'b', types: ['llm.*'], mode: 'pull' }, remote])
+    expect(asked).toEqual([250])
+    // Other processes are answered with this process's workers only.
+    expect(served?.()).toEqual([{ workerId: 'a', mode: 'pull' }, { workerId: 'b', types: ['llm.*'], mode: 'pull' }])
+    removeA()
+    expect(await engine.listWorkers(40)).toEqual([{ workerId: 'b', types: ['llm.*'], mode: 'pull' }, remote])
+    expect(asked).toEqual([250, 40])
+    await engine.stop()
+  })
+
+  it('lists this process only when the broadcast cannot ask the others', async () => {
+    const { engine } = memoryEngine()
+    expect(await engine.listWorkers()).toEqual([])
+    engine.addWorkerRoster(() => [{ workerId: 'a', mode: 'pull' }])
+    expect(await engine.listWorkers()).toEqual([{ workerId: 'a', mode: 'pull' }])
     await engine.stop()
   })
 })

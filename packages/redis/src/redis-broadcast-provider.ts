@@ -1,7 +1,7 @@
 // RedisBroadcastProvider: live events over Redis pub/sub, one subscriber connection per
 // provider shared by all local subscribers, one SUBSCRIBE per task however many listen, one
 // PSUBSCRIBE for every task's events however many global handlers listen.
-import type { BroadcastHandler, BroadcastProvider, TaskEvent } from '@taskcast/core'
+import type { BroadcastHandler, BroadcastProvider, TaskEvent, WorkerListing } from '@taskcast/core'
 import {
   closeClient,
   openSubscriber,
@@ -12,7 +12,7 @@ import {
 } from './connection.js'
 import { toTaskcastError } from './errors.js'
 import { checkKeyPrefix, DEFAULT_KEY_PREFIX, liveChannel, liveChannelPattern } from './keys.js'
-import { SubscriberCounts } from './subscriber-counts.js'
+import { ProcessQuestions } from './process-questions.js'
 
 /** The field a message adds to the event's JSON to name the provider that sent it. */
 const ORIGIN_FIELD = '_origin'
@@ -36,7 +36,7 @@ export interface RedisBroadcastProviderOptions extends RedisConnectionOptions {
  * short-term store.
  *
  * Global handlers (`subscribeAll`) share one PSUBSCRIBE of every task's channel, so publishing
- * costs nothing extra. Subscriber counts are asked for on a control channel and answered on
+ * costs nothing extra. Subscriber counts and connected workers are asked for on a control channel and answered on
  * the asker's own reply channel.
  *
  * @example
@@ -72,7 +72,7 @@ export class RedisBroadcastProvider implements BroadcastProvider {
    * subscribed both by name and by pattern gets a `message` and a `pmessage`, one after the other.
    */
   private lastDecoded: { message: string; event: TaskEvent | undefined; by: 'channel' | 'pattern' } | undefined
-  private readonly counts: SubscriberCounts
+  private readonly questions: ProcessQuestions
   /** Catch-up callbacks of the subscribers that gave one. */
   private readonly resyncs = new Map<BroadcastHandler, () => void>()
   /** (UN)SUBSCRIBE commands not yet acknowledged. */
@@ -86,7 +86,7 @@ export class RedisBroadcastProvider implements BroadcastProvider {
     this.pattern = liveChannelPattern(this.prefix)
     this.publisher = new WriteConnection(options, 'RedisBroadcastProvider')
     this.subscriber = openSubscriber(options)
-    this.counts = new SubscriberCounts(this.prefix, this.id, {
+    this.questions = new ProcessQuestions(this.prefix, this.id, {
       writable: () => this.publisher.ready(),
       publish: (channel, message) => this.publishRaw(channel, message),
       subscribe: (channel) => (this.closed ? Promise.resolve() : this.send(() => this.subscriber.subscribe(channel))),
@@ -180,7 +180,7 @@ export class RedisBroadcastProvider implements BroadcastProvider {
 
   /** Answers other processes' `countElsewhere` with `count` (the latest function given is used). */
   serveSubscriberCounts(count: (taskId: string) => number): void {
-    this.counts.serve(count)
+    this.questions.serveCounts(count)
   }
 
   /**
@@ -189,7 +189,17 @@ export class RedisBroadcastProvider implements BroadcastProvider {
    * every receiver of the question answered; on Redis Cluster it waits for `timeoutMs`.
    */
   countElsewhere(taskId: string, timeoutMs: number): Promise<number> {
-    return this.counts.countElsewhere(taskId, timeoutMs)
+    return this.questions.countElsewhere(taskId, timeoutMs)
+  }
+
+  /** Answers other processes' `workersElsewhere` with `list` (the latest function given is used). */
+  serveWorkers(list: () => WorkerListing[]): void {
+    this.questions.serveWorkers(list)
+  }
+
+  /** Asks every other process on this Redis which workers it serves; never rejects, as `countElsewhere`. */
+  workersElsewhere(timeoutMs: number): Promise<WorkerListing[]> {
+    return this.questions.workersElsewhere(timeoutMs)
   }
 
   /**
@@ -211,7 +221,7 @@ export class RedisBroadcastProvider implements BroadcastProvider {
     this.handlers.clear()
     this.globalHandlers.clear()
     this.resyncs.clear()
-    this.counts.close()
+    this.questions.close()
     await Promise.all([closeClient(this.subscriber), this.publisher.close()])
   }
 
@@ -225,7 +235,7 @@ export class RedisBroadcastProvider implements BroadcastProvider {
   }
 
   private dispatch(channel: string, message: string): void {
-    if (this.counts.receive(channel, message)) return
+    if (this.questions.receive(channel, message)) return
     // Our own publish, already delivered locally.
     if (message.startsWith(this.origin)) return
     const set = this.handlers.get(channel)

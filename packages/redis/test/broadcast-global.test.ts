@@ -1,6 +1,6 @@
-// The global live stream (`subscribeAll`) and subscriber counts (`serveSubscriberCounts`,
-// `countElsewhere`) across providers, as across processes, on one Redis node and on Cluster.
-import { TASK_DELETED_TYPE, TaskcastError, type TaskEvent } from '@taskcast/core'
+// The global live stream (`subscribeAll`), subscriber counts (`serveSubscriberCounts`,
+// `countElsewhere`) and connected workers (`serveWorkers`, `workersElsewhere`) across providers, as across processes, on one Redis node and on Cluster.
+import { TASK_DELETED_TYPE, TaskcastError, type TaskEvent, type WorkerListing } from '@taskcast/core'
 import { makeDraft } from '@taskcast/core/testing'
 import { Cluster, Redis } from 'ioredis'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
@@ -163,6 +163,49 @@ function describeGlobalAndCounts(name: string, open: () => RedisBroadcastProvide
         expect(await within(b.countElsewhere('x', 5_000), 4_000)).toBe(3)
       })
 
+      it('lists the workers of other providers, resolving once every receiver answered', async () => {
+        const [a, b, c] = [provider(), provider(), provider()]
+        const pulling: WorkerListing = { workerId: 'p-1', types: ['llm.*'], mode: 'pull' }
+        const socket: WorkerListing = { workerId: 'w-1', tags: ['gpu'], mode: 'ws', capacity: 2, assigned: 1, running: 0, connectedAt: 1_700_000_000_000 }
+        a.serveWorkers(() => [pulling])
+        // C serves counts only: it answers a workers question with none, so no one waits for it.
+        c.serveSubscriberCounts(() => 2)
+        // B serves too: its own question reaches it, and its workers are not "elsewhere".
+        b.serveWorkers(() => [socket])
+        await Promise.all([a.ready(), b.ready(), c.ready()])
+        expect(await within(b.workersElsewhere(5_000), 4_000)).toEqual([pulling])
+        expect(await within(c.workersElsewhere(5_000), 4_000)).toEqual(expect.arrayContaining([pulling, socket]))
+        expect(await within(c.workersElsewhere(5_000), 4_000)).toHaveLength(2)
+        // A workers question and a count asked at once are told apart.
+        expect(await within(Promise.all([b.workersElsewhere(5_000), b.countElsewhere('x', 5_000)]), 4_000)).toEqual([[pulling], 2])
+        await a.close()
+        expect(await within(b.workersElsewhere(5_000), 4_000)).toEqual([])
+      })
+
+      it('reports a workers answer that lists no workers, and leaves it out', async () => {
+        const [a, b] = [provider(), provider()]
+        const errors: unknown[] = []
+        b.onError = (error) => errors.push(error)
+        const options = open()
+        const liar = new Redis(options.url!)
+        const answering = new Redis(options.url!)
+        try {
+          // Answers every question with a listing that is not one, as a broken process might.
+          await liar.subscribe(`${options.keyPrefix}control`)
+          liar.on('message', (_channel: string, message: string) => {
+            const question = JSON.parse(message) as { q: number; r: string }
+            void answering.publish(question.r, JSON.stringify({ q: question.q, w: [{ workerId: 7 }] }))
+          })
+          a.serveWorkers(() => [{ workerId: 'p-2', mode: 'pull' }])
+          await a.ready()
+          expect(await b.workersElsewhere(300)).toEqual([{ workerId: 'p-2', mode: 'pull' }])
+          expect(errors.map((e) => (e as Error).message)).toEqual([expect.stringMatching(/^unexpected message on .*control:.*workerId":7/)])
+        } finally {
+          liar.disconnect()
+          answering.disconnect()
+        }
+      })
+
       it('leaves out a receiver that does not answer once the timeout passed', async () => {
         const [a, b] = [provider(), provider()]
         a.serveSubscriberCounts(() => 3)
@@ -219,6 +262,13 @@ function describeGlobalAndCounts(name: string, open: () => RedisBroadcastProvide
         const started = performance.now()
         expect(await b.countElsewhere('x', 300)).toBe(5)
         expect(performance.now() - started).toBeGreaterThanOrEqual(295)
+      })
+
+      it('lists the workers of other providers on Cluster once the timeout passed', async () => {
+        const [a, b] = [provider(), provider()]
+        a.serveWorkers(() => [{ workerId: 'p-1', mode: 'pull' }])
+        await a.ready()
+        expect(await b.workersElsewhere(300)).toEqual([{ workerId: 'p-1', mode: 'pull' }])
       })
     }
   })

@@ -116,9 +116,11 @@ export function createTaskcastApp(options: TaskcastAppOptions): TaskcastApp {
   registerEventRoutes(app, ctx)
   registerSseRoute(app, ctx)
   registerGlobalEventsRoute(app, ctx)
-  registerWorkerRoutes(app, pullWaiters, wsWorkers)
+  registerWorkerRoutes(app, engine, pullWaiters)
 
   const removeHooks: (() => void)[] = []
+  // Listed by GET /workers of every process, this one's included.
+  removeHooks.push(engine.addWorkerRoster(() => [...pullWaiters.listing(), ...wsWorkers.list()]))
   if (options.hooks) removeHooks.push(engine.addHooks(options.hooks))
   if (metrics) removeHooks.push(engine.addHooks(metrics.hooks))
   const dispatcher = createWebhookDispatcher({ engine, options: ctx.webhooks, ...(metrics && { onOutcome: metrics.webhookOutcome }) })

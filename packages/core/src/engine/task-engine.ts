@@ -44,7 +44,7 @@ import { SubscriptionRegistry } from './subscription-registry.js'
 import { listTasks, type ListTasksOptions } from './task-lister.js'
 import { GlobalFeed, type GlobalListener } from './global-feed.js'
 import { LeaseSweeper } from './lease-sweeper.js'
-import { validateWorkerIdentity, WAITING_COUNT_LIMIT, workerTakes, type WorkerIdentity } from '../worker-match.js'
+import { validateWorkerIdentity, WAITING_COUNT_LIMIT, workerTakes, type WorkerIdentity, type WorkerListing } from '../worker-match.js'
 import { TASK_LIST_MAX_LIMIT, type TaskListPage, type TaskListQuery } from '../task-list.js'
 import { Subscription, type SubscriptionOptions, type SubscriptionHandlers, type SubscriptionSource } from './subscription.js'
 
@@ -111,6 +111,8 @@ export class TaskEngine {
   private readonly cleanup: CleanupScheduler
   private readonly writer: LongTermWriter | undefined
   private readonly subscriptions: SubscriptionRegistry
+  /** What each app serving workers here says it has (`GET /workers`). */
+  private readonly rosters = new Set<() => WorkerListing[]>()
   /** Reads of a task under way, shared by the subscriptions that check it at the same moment. */
   private readonly taskReads = new SharedReads<Task | null>()
   /** Reads of a task's log under way, shared by the readers that connect at the same moment. */
@@ -175,6 +177,7 @@ export class TaskEngine {
     this.feed = new GlobalFeed(this.broadcast, (id) => this.currentTask(id), (error) => report(error, { source: 'global-feed' }))
     // Other processes ask for counts only when someone reads a task's `subscribers`.
     this.broadcast.serveSubscriberCounts?.((id) => this.subscriptions.countOf(id))
+    this.broadcast.serveWorkers?.(() => this.workersHere())
     if (this.longTerm) {
       this.writer = new LongTermWriter(this.longTerm, this.shortTerm, this.clock, report, options.longTermWriter)
     }
@@ -265,6 +268,31 @@ export class TaskEngine {
     const here = this.subscriptions.countOf(taskId)
     if (!this.broadcast.countElsewhere) return here
     return here + (await this.broadcast.countElsewhere(taskId, timeoutMs))
+  }
+
+  /**
+   * Adds the workers an app serves (its long-polls and sockets) to what `listWorkers` answers,
+   * here and to other processes; returns the function that takes them out again.
+   */
+  addWorkerRoster(list: () => WorkerListing[]): () => void {
+    const entry = () => list()
+    this.rosters.add(entry)
+    return () => this.rosters.delete(entry)
+  }
+
+  /**
+   * The workers connected now: this process's and, when the broadcast can ask them
+   * (`workersElsewhere`), every other one's; a process that does not answer within `timeoutMs`
+   * is left out.
+   */
+  async listWorkers(timeoutMs = 250): Promise<WorkerListing[]> {
+    const here = this.workersHere()
+    if (!this.broadcast.workersElsewhere) return here
+    return [...here, ...(await this.broadcast.workersElsewhere(timeoutMs))]
+  }
+
+  private workersHere(): WorkerListing[] {
+    return [...this.rosters].flatMap((list) => list())
   }
 
   /**

@@ -1,5 +1,6 @@
 // Broadcast layer: tells every process that new events of a task exist.
 import type { TaskEvent } from '../types.js'
+import type { WorkerListing } from '../worker-match.js'
 
 export type BroadcastHandler = (event: TaskEvent) => void
 
@@ -44,6 +45,16 @@ export interface BroadcastProvider {
    * not answer in time is left out.
    */
   countElsewhere?(taskId: string, timeoutMs: number): Promise<number>
+  /**
+   * Optional, with `workersElsewhere`: how this process answers other processes asking which
+   * workers are connected here (`list` is called per question).
+   */
+  serveWorkers?(list: () => WorkerListing[]): void
+  /**
+   * Optional: the workers every *other* process sharing the transport serves, concatenated,
+   * answered within about `timeoutMs`; a process that does not answer in time is left out.
+   */
+  workersElsewhere?(timeoutMs: number): Promise<WorkerListing[]>
   /** Releases connections; subscriptions end. */
   close(): Promise<void>
 }

@@ -1,7 +1,7 @@
 // Worker routes (SPEC §18): GET /workers/pull, the long-poll that hands a worker a pending task,
 // GET /workers/ws, the socket that offers tasks to a connected worker, and GET /workers, who is
 // here.
-import { TaskcastError } from '@taskcast/core'
+import { TaskcastError, type TaskEngine } from '@taskcast/core'
 import { parseWorkerPullParams } from '@taskcast/core/wire'
 import type { UpgradeWebSocket } from 'hono/ws'
 import { assertAccess, requireScope } from '../auth/index.js'
@@ -13,7 +13,7 @@ import { authenticateToken, requestAuthenticator } from '../workers/ws-auth.js'
 import type { WsWorkerHub } from '../workers/ws-hub.js'
 import { workerSessionEvents } from '../workers/ws-session.js'
 
-export function registerWorkerRoutes(app: TaskcastHono, waiters: PullWaiters, hub: WsWorkerHub): void {
+export function registerWorkerRoutes(app: TaskcastHono, engine: TaskEngine, waiters: PullWaiters): void {
   app.get('/workers/pull', requireScope('worker:pull'), async (c) => {
     // Read first: @hono/node-server wires a client's disconnect to the signal only once it exists.
     const signal = c.req.raw.signal
@@ -21,9 +21,8 @@ export function registerWorkerRoutes(app: TaskcastHono, waiters: PullWaiters, hu
     const task = await waiters.take(worker, timeoutMs, signal)
     return task ? c.json(taskView(task), 200) : c.body(null, 204)
   })
-  app.get('/workers', requireScope('task:manage'), (c) =>
-    c.json({ workers: [...waiters.waiting.map((worker) => ({ ...worker, mode: 'pull' as const })), ...hub.list()] }, 200),
-  )
+  // Every process's workers: the engine asks the others over the broadcast (SPEC §18).
+  app.get('/workers', requireScope('task:manage'), async (c) => c.json({ workers: await engine.listWorkers() }, 200))
 }
 
 /**

@@ -2,7 +2,7 @@
 // as soon as a task it may take becomes pending: a creation notice or a task given back wakes
 // the line (through the engine's feed of every task, so a task created on another process
 // wakes it too), and a slow poll covers a notice the broadcast lost.
-import type { Task, TaskEngine, WorkerIdentity } from '@taskcast/core'
+import type { PullWorkerListing, Task, TaskEngine, WorkerIdentity } from '@taskcast/core'
 import { offersWork, WORKER_POLL_MS } from './offers-work.js'
 
 
@@ -34,9 +34,9 @@ export class PullWaiters {
     return this.line.size
   }
 
-  /** Workers waiting now, in arrival order. */
-  get waiting(): WorkerIdentity[] {
-    return [...this.line].map((waiter) => waiter.worker)
+  /** Workers waiting now, in arrival order, as `GET /workers` lists them. */
+  listing(): PullWorkerListing[] {
+    return [...this.line].map((waiter) => ({ ...waiter.worker, mode: 'pull' }))
   }
 
   /**

@@ -13,20 +13,12 @@ import {
   type TaskEvent,
   type TaskStatus,
   type WorkerIdentity,
+  type WsWorkerListing,
 } from '@taskcast/core'
 import { taskView } from '../task-view.js'
 import { offersWork, WORKER_POLL_MS } from './offers-work.js'
 import type { WsWorkerConnection } from './ws-connection.js'
 
-
-/** A worker as `GET /workers` lists it. */
-export interface WsWorkerListing extends WorkerIdentity {
-  mode: 'ws'
-  capacity: number
-  assigned: number
-  running: number
-  connectedAt: number
-}
 
 export class WsWorkerHub {
   private readonly connections = new Set<WsWorkerConnection>()

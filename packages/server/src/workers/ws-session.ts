@@ -83,7 +83,9 @@ export function workerSessionEvents(options: WorkerSessionOptions): WSEvents {
 
   const handle = (message: WorkerMessage): void => {
     if (!conn) {
-      if (message.type !== 'hello' || helloing) return refuse('VALIDATION_ERROR', 'the first message must be one hello')
+      // Nothing is meant to follow a hello before the first offer, which comes once it is checked.
+      if (helloing) return refuse('VALIDATION_ERROR', 'a message came while the hello was still being checked: send nothing more until an offer')
+      if (message.type !== 'hello') return refuse('VALIDATION_ERROR', 'the first message must be one hello')
       helloing = true
       return void hello(message).catch(reportError)
     }

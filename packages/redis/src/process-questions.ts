@@ -1,9 +1,11 @@
-// Cross-process subscriber counts over pub/sub: a question on the control channel, one answer
-// per serving process on the asker's reply channel. Nothing is written per connect.
+// Questions to every other process over pub/sub: how many subscribers a task has there, which
+// workers are connected there. A question goes out on the control channel, each serving process
+// answers on the asker's reply channel. Nothing is written per connect.
+import type { WorkerListing } from '@taskcast/core'
 import { controlChannel, controlReplyChannel } from './keys.js'
 
-/** What the counts need of the broadcast provider's connections. */
-export interface CountsTransport {
+/** What the questions need of the broadcast provider's connections. */
+export interface QuestionsTransport {
   /** Resolves when the write connection can take a command; throws when Redis is unavailable. */
   writable(): Promise<void>
   /** PUBLISHes on the write connection; resolves with the receivers Redis reports, throws when Redis is unavailable. */
@@ -19,32 +21,38 @@ export interface CountsTransport {
   onHandlerError(error: unknown): void
 }
 
-/** A question: id (unique per asker), task, and where to answer. */
+/**
+ * A question: id (unique per asker) and where to answer; a task (`t`) for a subscriber count,
+ * `k: 'workers'` for the workers. A process of an earlier version answers only the first kind.
+ */
 interface Question {
   q: number
-  t: string
   r: string
+  t?: string
+  k?: 'workers'
 }
 
-/** An answer: the question's id and the count. */
+/** An answer: the question's id and a count (`n`) or workers (`w`). */
 interface Answer {
   q: number
-  n: number
+  n?: number
+  w?: WorkerListing[]
 }
 
 /** A question of ours still collecting answers. */
 interface Asking {
-  sum: number
+  take: (answer: Answer) => void
   arrived: number
   /** How many answers to wait for; unknown until the PUBLISH reply (answers may come before it). */
   expected: number | undefined
   finish: () => void
 }
 
-export class SubscriberCounts {
+export class ProcessQuestions {
   private readonly control: string
   private readonly replies: string
   private count: ((taskId: string) => number) | undefined
+  private workers: (() => WorkerListing[]) | undefined
   private repliesSubscribed: Promise<void> | undefined
   private readonly asking = new Map<number, Asking>()
   private lastQuestion = 0
@@ -53,37 +61,30 @@ export class SubscriberCounts {
   constructor(
     prefix: string,
     origin: string,
-    private readonly transport: CountsTransport,
+    private readonly transport: QuestionsTransport,
   ) {
     this.control = controlChannel(prefix)
     this.replies = controlReplyChannel(prefix, origin)
   }
 
-  serve(count: (taskId: string) => number): void {
-    if (this.closed) return
-    const first = this.count === undefined
+  serveCounts(count: (taskId: string) => number): void {
+    this.serving()
     this.count = count
-    if (first) void this.transport.subscribe(this.control)
+  }
+
+  serveWorkers(list: () => WorkerListing[]): void {
+    this.serving()
+    this.workers = list
   }
 
   countElsewhere(taskId: string, timeoutMs: number): Promise<number> {
-    if (this.closed) return Promise.resolve(0)
-    const q = ++this.lastQuestion
-    return new Promise<number>((resolve) => {
-      const asking: Asking = {
-        sum: 0,
-        arrived: 0,
-        expected: undefined,
-        finish: () => {
-          clearTimeout(timer)
-          this.asking.delete(q)
-          resolve(asking.sum)
-        },
-      }
-      const timer = setTimeout(asking.finish, timeoutMs)
-      this.asking.set(q, asking)
-      void this.ask({ q, t: taskId, r: this.replies }, asking)
-    })
+    let sum = 0
+    return this.ask({ t: taskId }, timeoutMs, (answer) => (sum += answer.n ?? 0), () => sum)
+  }
+
+  workersElsewhere(timeoutMs: number): Promise<WorkerListing[]> {
+    const found: WorkerListing[] = []
+    return this.ask({ k: 'workers' }, timeoutMs, (answer) => found.push(...(answer.w ?? [])), () => found)
   }
 
   /** Takes a message of the control or reply channel; false when `channel` is neither. */
@@ -97,7 +98,7 @@ export class SubscriberCounts {
       return true
     }
     if (channel === this.control && isQuestion(parsed)) this.answer(parsed)
-    else if (channel === this.replies && isAnswer(parsed)) this.collect(parsed.q, parsed.n)
+    else if (channel === this.replies && isAnswer(parsed)) this.collect(parsed)
     else this.transport.onError(new Error(`unexpected message on ${channel}: ${message.slice(0, 200)}`))
     return true
   }
@@ -106,10 +107,36 @@ export class SubscriberCounts {
   close(): void {
     this.closed = true
     this.count = undefined
+    this.workers = undefined
     for (const asking of [...this.asking.values()]) asking.finish()
   }
 
-  private async ask(question: Question, asking: Asking): Promise<void> {
+  private serving(): void {
+    if (this.closed || this.count || this.workers) return
+    void this.transport.subscribe(this.control)
+  }
+
+  private ask<T>(about: Omit<Question, 'q' | 'r'>, timeoutMs: number, take: (answer: Answer) => void, result: () => T): Promise<T> {
+    if (this.closed) return Promise.resolve(result())
+    const q = ++this.lastQuestion
+    return new Promise<T>((resolve) => {
+      const asking: Asking = {
+        take,
+        arrived: 0,
+        expected: undefined,
+        finish: () => {
+          clearTimeout(timer)
+          this.asking.delete(q)
+          resolve(result())
+        },
+      }
+      const timer = setTimeout(asking.finish, timeoutMs)
+      this.asking.set(q, asking)
+      void this.send({ ...about, q, r: this.replies }, asking)
+    })
+  }
+
+  private async send(question: Question, asking: Asking): Promise<void> {
     try {
       // Fails at once while Redis is down, where the SUBSCRIBE below would only wait.
       await this.transport.writable()
@@ -132,7 +159,7 @@ export class SubscriberCounts {
     }
     // Unknown on Cluster: wait for the timeout. On one node every receiver is counted,
     // this provider's own subscriber too when it serves (it takes its own question as an
-    // answer of 0, so no guess is made about whether its subscription is live right now).
+    // empty answer, so no guess is made about whether its subscription is live right now).
     if (this.transport.nodeLocalReceivers) return
     asking.expected = receivers
     if (asking.arrived >= receivers) asking.finish()
@@ -140,35 +167,42 @@ export class SubscriberCounts {
 
   private answer(question: Question): void {
     if (question.r === this.replies) {
-      this.collect(question.q, 0)
+      this.collect({ q: question.q })
       return
     }
-    const count = this.count
-    if (!count) return
-    let n = 0
+    if (!this.count && !this.workers) return
+    // Answered even when the handler throws, so the asker need not wait for the timeout.
+    const answer: Answer = { q: question.q }
     try {
-      n = count(question.t)
+      if (question.k === 'workers') answer.w = this.workers?.() ?? []
+      else answer.n = this.count?.(question.t ?? '') ?? 0
     } catch (error) {
-      // Answer anyway, so the asker need not wait for the timeout.
       this.transport.onHandlerError(error)
     }
-    const answer: Answer = { q: question.q, n }
     this.transport.publish(question.r, JSON.stringify(answer)).catch((error: unknown) => this.transport.onError(error))
   }
 
-  private collect(q: number, n: number): void {
-    const asking = this.asking.get(q)
+  private collect(answer: Answer): void {
+    const asking = this.asking.get(answer.q)
     if (!asking) return
-    asking.sum += n
+    asking.take(answer)
     asking.arrived++
     if (asking.expected !== undefined && asking.arrived >= asking.expected) asking.finish()
   }
 }
 
 function isQuestion(value: Partial<Question> | null): value is Question {
-  return typeof value?.q === 'number' && typeof value.t === 'string' && typeof value.r === 'string'
+  if (typeof value?.q !== 'number' || typeof value.r !== 'string') return false
+  return value.k === 'workers' || typeof value.t === 'string'
 }
 
 function isAnswer(value: Partial<Answer> | null): value is Answer {
-  return typeof value?.q === 'number' && typeof value.n === 'number' && Number.isFinite(value.n)
+  if (typeof value?.q !== 'number') return false
+  if (value.n !== undefined && !(typeof value.n === 'number' && Number.isFinite(value.n))) return false
+  return value.w === undefined || (Array.isArray(value.w) && value.w.every(isListing))
+}
+
+function isListing(value: unknown): value is WorkerListing {
+  const listing = value as Partial<WorkerListing> | null
+  return typeof listing === 'object' && listing !== null && typeof listing.workerId === 'string' && (listing.mode === 'pull' || listing.mode === 'ws')
 }
