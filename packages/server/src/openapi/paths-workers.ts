@@ -65,7 +65,7 @@ export const workerPaths: Record<string, PathItem> = {
   '/workers': {
     get: {
       operationId: 'listWorkers',
-      summary: 'The workers waiting on, or connected to, this server process',
+      summary: 'The workers waiting on, or connected to, every server process sharing the broadcast',
       tags: TAGS,
       responses: {
         '200': jsonResponse('The workers.', closedObject({ workers: arrayOf({ oneOf: [ref('Worker'), wsWorker] }) }, ['workers'])),
