@@ -1,6 +1,6 @@
 // Worker routes (SPEC §18): GET /workers/pull, the long-poll that hands a worker a pending task,
 // GET /workers/ws, the socket that offers tasks to a connected worker, and GET /workers, who is
-// here.
+// connected, on every process.
 import { TaskcastError, type TaskEngine } from '@taskcast/core'
 import { parseWorkerPullParams } from '@taskcast/core/wire'
 import type { UpgradeWebSocket } from 'hono/ws'
