@@ -59,6 +59,11 @@ export class SseConnection implements SseTransportListener {
     return this.transport.pendingBytes
   }
 
+  /** Bytes queued so far, sent or not. */
+  get writtenBytes(): number {
+    return this.transport.writtenBytes
+  }
+
   /** Queues a frame. Past the buffer limit the connection is dropped instead (the client can resume). */
   send(frame: SseChunk): void {
     if (this.state !== 'open') return
@@ -80,6 +85,11 @@ export class SseConnection implements SseTransportListener {
     if (this.state !== 'open') return
     this.transport.write(frame)
     this.replayEnd = this.transport.writtenBytes
+  }
+
+  /** Hands what is queued to the socket now; a replay does, so that a window the socket can take is not a wait. */
+  flush(): void {
+    if (this.state === 'open') this.transport.flush?.()
   }
 
   /** Ends cleanly: frames already queued are still delivered, then the response ends. */

@@ -15,6 +15,8 @@ export interface SseTransportListener {
 export interface SseTransport {
   /** Queues frames; they leave in order. */
   write(chunk: SseChunk): void
+  /** Hands the queued frames to the runtime now instead of at the end of the turn (where that is when they would go). */
+  flush?(): void
   /** Bytes accepted by `write` that the transport has not handed to the client yet. */
   readonly pendingBytes: number
   /** Bytes accepted by `write` so far. */

@@ -26,6 +26,12 @@ import type { SseTransport } from './sse-transport.js'
  */
 const REPLAY_WINDOW_BYTES = 16 * 1024
 
+/**
+ * Replayed bytes after which the replay lets the event loop run, even when the socket takes
+ * every window at once: one long replay must not hold up every other connection of the process.
+ */
+const REPLAY_TURN_BYTES = 512 * 1024
+
 export interface StreamRequest {
   taskId: string
   filter: SubscribeFilter
@@ -48,6 +54,8 @@ export class TaskStream implements SubscriptionHandlers, SseConnectionOwner {
   private readonly wrap: boolean
   /** Set once the history replay is over. */
   private live = false
+  /** `writtenBytes` when the replay last let the event loop run. */
+  private replayTurnStart = 0
   private unsubscribe: (() => void) | undefined
   private expiry: ReturnType<typeof setTimeout> | undefined
   /** Web runtimes only: the listener on the request's abort signal. */
@@ -91,9 +99,20 @@ export class TaskStream implements SubscriptionHandlers, SseConnectionOwner {
     if (this.expiresAt !== undefined && this.connection.isOpen) this.armExpiry()
   }
 
-  /** The replay waits while this much is unread, so a reader that is slow or gone costs a window, not the log. */
+  /**
+   * The replay waits while a window is unread, so a reader that is slow or gone costs a window,
+   * not the log. A full window is handed to the socket first: a reader keeping up takes it at
+   * once, and the replay goes on without waiting for the end of the turn.
+   */
   replayPause(): Promise<void> | undefined {
-    return this.connection.pendingBytes > REPLAY_WINDOW_BYTES ? this.connection.drained() : undefined
+    const connection = this.connection
+    if (connection.pendingBytes <= REPLAY_WINDOW_BYTES) return undefined
+    connection.flush()
+    if (connection.pendingBytes <= REPLAY_WINDOW_BYTES && connection.writtenBytes - this.replayTurnStart < REPLAY_TURN_BYTES) {
+      return undefined
+    }
+    this.replayTurnStart = connection.writtenBytes
+    return connection.pendingBytes > REPLAY_WINDOW_BYTES ? connection.drained() : nextTurn()
   }
 
   onEnvelope(envelope: SSEEnvelope): void {
@@ -148,6 +167,11 @@ export class TaskStream implements SubscriptionHandlers, SseConnectionOwner {
     this.ctx.connections.delete(taskId, this.connection)
     this.engine.emitHook('onSSEDisconnect', taskId, this.clientId, Date.now() - this.startedAt)
   }
+}
+
+/** Resolves after the event loop ran (I/O included), not merely after the current microtasks. */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)))
 }
 
 function isClientError(error: unknown): boolean {
