@@ -1,6 +1,6 @@
 // Event filters (SPEC §5): type wildcards, levels and status events.
 import type { EventFilter, Level, TaskEvent } from './types.js'
-import { STATUS_EVENT_TYPE } from './types.js'
+import { LEVELS, STATUS_EVENT_TYPE } from './types.js'
 
 /** `*` matches everything, `llm.*` matches `llm.delta` and `llm.a.b` but not `llm`, anything else is exact. */
 export function matchesType(patterns: readonly string[] | undefined, type: string): boolean {
@@ -24,6 +24,16 @@ export function compileFilter(filter: EventFilter = {}): EventPredicate {
     if (levels && !levels.has(event.level)) return false
     return matchesType(types, event.type)
   }
+}
+
+/** Whether `filter` lets every event through (no types but `*`, every level, status events). */
+export function selectsEveryEvent(filter: EventFilter = {}): boolean {
+  const { types, levels } = filter
+  return (
+    filter.includeStatus !== false &&
+    (types === undefined || types.includes('*')) &&
+    (levels === undefined || LEVELS.every((level) => levels.includes(level)))
+  )
 }
 
 export function matchesFilter(filter: EventFilter, event: Pick<TaskEvent, 'type' | 'level'>): boolean {

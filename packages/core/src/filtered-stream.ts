@@ -1,6 +1,6 @@
 // Turns a task's raw event log into what one reader sees: filtered, numbered, in its series format.
 // The same object walks history and then live events, which is what keeps filteredIndex stable.
-import { compileFilter, type EventPredicate } from './filter.js'
+import { compileFilter, selectsEveryEvent, type EventPredicate } from './filter.js'
 import { SeriesAccumulator } from './series.js'
 import { isTerminalStatus } from './state-machine.js'
 import type { EventFilter, SeriesFormat, StatusEventData, TaskEvent, TaskStatus } from './types.js'
@@ -33,6 +33,8 @@ export class FilteredStream {
   private accumulator: SeriesAccumulator | undefined
   private readonly tracksSeries: boolean
   private readonly accumulated: boolean
+  /** The filter lets every event through: a reader's filteredIndex is then the event's position in the log. */
+  private readonly selectsAll: boolean
   /** Matching events seen so far, placeholders included: the next filteredIndex. */
   filteredCount = 0
   /** Raw index the next event must have. */
@@ -41,9 +43,12 @@ export class FilteredStream {
   lastId: string | undefined
   /** Set once a terminal status event went by. */
   doneStatus: TaskStatus | undefined
+  /** Matching events numbered below this are not given: the reader's `since.index` says it has them. */
+  private givenFrom = 0
 
   constructor(filter: EventFilter = {}, options: FilteredStreamOptions = {}) {
     this.matches_ = compileFilter(filter)
+    this.selectsAll = selectsEveryEvent(filter)
     this.accumulated = options.seriesFormat === 'accumulated'
     this.tracksSeries = this.accumulated || options.trackSeries === true
   }
@@ -57,8 +62,65 @@ export class FilteredStream {
     this.doneStatus ??= terminalStatusOf(event)
     if (!this.matches_(event)) return undefined
     const filteredIndex = this.filteredCount++
-    if (event.superseded) return undefined
+    if (event.superseded || filteredIndex < this.givenFrom) return undefined
     return { event, filteredIndex, data: this.accumulated && running !== undefined ? running : event.data }
+  }
+
+  /**
+   * Gives nothing numbered up to `filteredIndex`, live events included: a cursor ahead of the
+   * log (a reader claiming events not stored yet) must not get them again when they come.
+   */
+  startAfter(filteredIndex: number): void {
+    this.givenFrom = filteredIndex + 1
+  }
+
+  /** Whether `pass` may stand in for `accept`: nothing is lost by not looking at each event's data. */
+  get canPass(): boolean {
+    return !this.tracksSeries
+  }
+
+  /**
+   * Goes over `log[from, to)` as `accept` would, giving nothing: the events lie before the
+   * reader's cursor. Without a filter, only the last event is looked at. Only when `canPass`.
+   */
+  pass(log: readonly TaskEvent[], from: number, to: number): void {
+    if (to <= from) return
+    if (this.selectsAll) this.filteredCount += to - from
+    else {
+      for (let i = from; i < to; i++) {
+        const event = log[i]!
+        if (this.matches_(event)) this.filteredCount++
+      }
+    }
+    this.passed(log[to - 1]!)
+  }
+
+  /**
+   * Goes over `log` from `from` until `count` events matched the filter in all (a
+   * `since.index` of count − 1), giving nothing; returns the position after the last one passed.
+   */
+  passMatching(log: readonly TaskEvent[], from: number, count: number): number {
+    if (this.selectsAll) {
+      const to = Math.min(log.length, from + Math.max(0, count - this.filteredCount))
+      this.pass(log, from, to)
+      return to
+    }
+    let at = from
+    while (at < log.length && this.filteredCount < count) {
+      if (this.matches_(log[at]!)) this.filteredCount++
+      at++
+    }
+    if (at > from) this.passed(log[at - 1]!)
+    return at
+  }
+
+  /**
+   * A terminal status is the last event a task gets, so only the last event passed can be one.
+   */
+  private passed(last: TaskEvent): void {
+    this.nextIndex = last.index + 1
+    this.lastId = last.id
+    this.doneStatus ??= terminalStatusOf(last)
   }
 
   /** Whether the reader's filter selects `event` (regardless of cursors). */

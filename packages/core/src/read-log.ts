@@ -40,6 +40,7 @@ function isAfterCursor(since: SinceCursor | undefined, item: FilteredEvent, afte
 export class LogReader {
   /** More events matched than `limit` allowed; known once `next()` has answered `undefined`. */
   truncated = false
+  /** Where the walk goes on; a cursor's events before it were passed over without a look at each. */
   private position = 0
   private delivered = 0
   private idPassed: boolean
@@ -55,8 +56,18 @@ export class LogReader {
     this.since = options.since
     const sinceId = this.since?.id
     this.idPassed = sinceId === undefined
-    if (sinceId !== undefined && !log.some((event) => event.id === sinceId)) {
-      throw new TaskcastError('VALIDATION_ERROR', `since.id ${sinceId} is not an event of this task`)
+    if (sinceId !== undefined) {
+      // Readers resume near the end: the cursor is looked for from there.
+      const at = lastPositionOf(log, sinceId)
+      if (at < 0) throw new TaskcastError('VALIDATION_ERROR', `since.id ${sinceId} is not an event of this task`)
+      if (stream.canPass) {
+        stream.pass(log, 0, at + 1)
+        this.position = at + 1
+        this.idPassed = true
+      }
+    } else if (this.since?.index !== undefined) {
+      stream.startAfter(this.since.index)
+      if (stream.canPass) this.position = stream.passMatching(log, 0, this.since.index + 1)
     }
     this.lastOfSeries = options.collapse === true && !this.since ? lastAccumulateEvents(stream, log) : undefined
   }
@@ -96,6 +107,11 @@ export function readLog(stream: FilteredStream, log: readonly TaskEvent[], optio
   const items: ReadItem[] = []
   for (let next = reader.next(); next; next = reader.next()) items.push(next)
   return { items, truncated: reader.truncated }
+}
+
+function lastPositionOf(log: readonly TaskEvent[], id: string): number {
+  for (let at = log.length - 1; at >= 0; at--) if (log[at]!.id === id) return at
+  return -1
 }
 
 /** For each accumulate series, the raw index of its last event the reader's filter selects. */
