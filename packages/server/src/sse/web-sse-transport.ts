@@ -68,7 +68,8 @@ export class WebSseTransport implements SseTransport {
     this.resolveEnded()
   }
 
-  private flush(): void {
+  /** Hands the queued frames to the stream now (otherwise they go at the end of the microtask queue). */
+  flush(): void {
     this.scheduled = false
     if (this.state !== 'open' || this.queue.length === 0) return
     const queue = this.queue
