@@ -16,6 +16,8 @@ import { ProcessQuestions } from './process-questions.js'
 
 /** The field a message adds to the event's JSON to name the provider that sent it. */
 const ORIGIN_FIELD = '_origin'
+/** A message of several events (`publishEvents`) carries them in order under this field. */
+const BATCH_FIELD = '_events'
 
 export interface RedisBroadcastProviderOptions extends RedisConnectionOptions {
   /**
@@ -71,7 +73,7 @@ export class RedisBroadcastProvider implements BroadcastProvider {
    * The event of the last message, kept for the other delivery of the same PUBLISH: a channel
    * subscribed both by name and by pattern gets a `message` and a `pmessage`, one after the other.
    */
-  private lastDecoded: { message: string; event: TaskEvent | undefined; by: 'channel' | 'pattern' } | undefined
+  private lastDecoded: { message: string; events: readonly TaskEvent[]; by: 'channel' | 'pattern' } | undefined
   private readonly questions: ProcessQuestions
   /** Catch-up callbacks of the subscribers that gave one. */
   private readonly resyncs = new Map<BroadcastHandler, () => void>()
@@ -130,6 +132,24 @@ export class RedisBroadcastProvider implements BroadcastProvider {
       this.deliver(this.globalHandlers, copy)
     }
     await this.publishRaw(channel, json === '{}' ? `${this.origin}}` : `${this.origin},${json.slice(1)}`)
+  }
+
+  /**
+   * `publish` of each event in turn, as one message: one PUBLISH, and one parse in each
+   * receiving process, for the batch.
+   */
+  async publishEvents(taskId: string, events: readonly TaskEvent[]): Promise<void> {
+    if (events.length === 1) return this.publish(taskId, events[0]!)
+    const channel = liveChannel(this.prefix, taskId)
+    const json = `[${events.map((event) => JSON.stringify(event)).join(',')}]`
+    const local = this.handlers.get(channel)
+    if (local || this.globalHandlers.size > 0) {
+      for (const copy of JSON.parse(json) as TaskEvent[]) {
+        if (local) this.deliver(local, copy)
+        this.deliver(this.globalHandlers, copy)
+      }
+    }
+    await this.publishRaw(channel, `${this.origin},"${BATCH_FIELD}":${json}}`)
   }
 
   subscribe(taskId: string, handler: BroadcastHandler, onResync?: () => void): () => void {
@@ -240,33 +260,36 @@ export class RedisBroadcastProvider implements BroadcastProvider {
     if (message.startsWith(this.origin)) return
     const set = this.handlers.get(channel)
     if (!set) return
-    const event = this.decode(message, 'channel', this.globalHandlers.size > 0)
-    if (event) this.deliver(set, event)
+    for (const event of this.decode(message, 'channel', this.globalHandlers.size > 0)) this.deliver(set, event)
   }
 
   private dispatchAll(channel: string, message: string): void {
     if (message.startsWith(this.origin) || this.globalHandlers.size === 0) return
-    const event = this.decode(message, 'pattern', this.handlers.has(channel))
-    if (event) this.deliver(this.globalHandlers, event)
+    for (const event of this.decode(message, 'pattern', this.handlers.has(channel))) this.deliver(this.globalHandlers, event)
   }
 
   /**
-   * The event of a message, parsed once for both deliveries of one PUBLISH (`undefined`, reported
-   * once, when it is not JSON). `keep` says whether the other delivery may follow.
+   * The events of a message (one, or a batch's), parsed once for both deliveries of one PUBLISH
+   * (none, reported once, when it is not JSON). `keep` says whether the other delivery may follow.
    */
-  private decode(message: string, by: 'channel' | 'pattern', keep: boolean): TaskEvent | undefined {
+  private decode(message: string, by: 'channel' | 'pattern', keep: boolean): readonly TaskEvent[] {
     const last = this.lastDecoded
     this.lastDecoded = undefined
-    if (last && last.by !== by && last.message === message) return last.event
-    let event: (TaskEvent & { [ORIGIN_FIELD]?: string }) | undefined
+    if (last && last.by !== by && last.message === message) return last.events
+    let events: readonly TaskEvent[] = []
     try {
-      event = JSON.parse(message) as TaskEvent
-      delete event[ORIGIN_FIELD]
+      const parsed = JSON.parse(message) as TaskEvent & { [ORIGIN_FIELD]?: string; [BATCH_FIELD]?: TaskEvent[] }
+      const batch = parsed[BATCH_FIELD]
+      if (Array.isArray(batch)) events = batch
+      else {
+        delete parsed[ORIGIN_FIELD]
+        events = [parsed]
+      }
     } catch (error) {
       this.onError(error)
     }
-    if (keep) this.lastDecoded = { message, event, by }
-    return event
+    if (keep) this.lastDecoded = { message, events, by }
+    return events
   }
 
   private deliver(set: Set<BroadcastHandler>, event: TaskEvent): void {

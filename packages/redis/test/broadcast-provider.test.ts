@@ -121,6 +121,50 @@ if (redisAvailable('RedisBroadcastProvider')) {
       }
     })
 
+    it('sends a batch as one PUBLISH that every other provider delivers event by event, in order, with single events around it', async () => {
+      const publisher = new RedisBroadcastProvider({ url: REDIS_URL, keyPrefix })
+      const subscriber = new RedisBroadcastProvider({ url: REDIS_URL, keyPrefix })
+      const taskId = uniqueTask('batch')
+      const channel = `${keyPrefix}live:{${taskId}}`
+      const local: number[] = []
+      const remote = collect(7)
+      const everyTask: TaskEvent[] = []
+      const monitor = await admin.monitor()
+      const publishes: string[] = []
+      monitor.on('monitor', (_time: string, args: string[]) => {
+        if (args[0]!.toLowerCase() === 'publish' && args[1] === channel) publishes.push(args[2]!)
+      })
+      try {
+        const offLocal = publisher.subscribe(taskId, (e) => local.push(e.index))
+        const offRemote = subscriber.subscribe(taskId, remote.handler)
+        const offAll = subscriber.subscribeAll((e) => {
+          if (e.taskId === taskId) everyTask.push(e)
+        })
+        await Promise.all([publisher.ready(), subscriber.ready()])
+        await publisher.publish(taskId, event(taskId, 0))
+        await publisher.publishEvents(taskId, [1, 2, 3, 4, 5].map((i) => event(taskId, i)))
+        // Delivered locally, in order, before publishEvents settled.
+        expect(local).toEqual([0, 1, 2, 3, 4, 5])
+        await publisher.publish(taskId, event(taskId, 6))
+        const received = await remote.done
+        expect(received.map((e) => e.index)).toEqual([0, 1, 2, 3, 4, 5, 6])
+        expect(received[3]!.data).toEqual({ index: 3 })
+        expect(Object.keys(received[3]!)).not.toContain('_events')
+        expect(Object.keys(received[3]!)).not.toContain('_origin')
+        await subscriber.ready()
+        expect(everyTask.map((e) => e.index)).toEqual([0, 1, 2, 3, 4, 5, 6])
+        // The publisher's own echoes came back too: none was delivered to it a second time.
+        expect(local).toEqual([0, 1, 2, 3, 4, 5, 6])
+        expect(publishes).toHaveLength(3)
+        offLocal()
+        offRemote()
+        offAll()
+      } finally {
+        monitor.disconnect()
+        await Promise.all([publisher.close(), subscriber.close()])
+      }
+    })
+
     it('drops a message that is not an event, reporting it, and goes on', async () => {
       const provider = new RedisBroadcastProvider({ url: REDIS_URL, keyPrefix })
       const errors: unknown[] = []

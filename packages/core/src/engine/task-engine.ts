@@ -746,6 +746,7 @@ export class TaskEngine {
   private async announce(taskId: string, events: TaskEvent[]): Promise<void> {
     try {
       if (events.length === 1) await this.broadcast.publish(taskId, events[0]!)
+      else if (this.broadcast.publishEvents) await this.broadcast.publishEvents(taskId, events)
       else await Promise.all(events.map((event) => this.broadcast.publish(taskId, event)))
     } catch (error) {
       // The events are stored: subscribers recover them from the store with the next event.
@@ -755,11 +756,11 @@ export class TaskEngine {
     if (this.hooks.has('onEventPublished')) for (const event of events) this.hooks.emit('onEventPublished', event)
   }
 
-  /** The log of a task known to exist: the live one, or the archived one once the live one is gone. */
   /**
-   * The task's whole log, from whichever store has it. Readers whose reads overlap share one
-   * (a subscription started during another's read misses nothing: it fills any gap from the
-   * store before it goes live).
+   * The whole log of a task known to exist, from whichever store has it (the live one, or the
+   * archived one once the live one is gone). Readers whose reads overlap share one (a
+   * subscription started during another's read misses nothing: it fills any gap from the store
+   * before it goes live).
    */
   private async eventsOf(task: Task): Promise<TaskEvent[]> {
     const held = this.finishedLogs.get(task)

@@ -17,6 +17,11 @@ export interface BroadcastProvider {
   /** Sends `event` to every subscriber of `taskId`, in every process. */
   publish(taskId: string, event: TaskEvent): Promise<void>
   /**
+   * Optional: `publish` of each of `events` (one task's, in index order) in turn, sent at once:
+   * one message for the batch where the transport allows, instead of one per event.
+   */
+  publishEvents?(taskId: string, events: readonly TaskEvent[]): Promise<void>
+  /**
    * Registers `handler` for live events of `taskId`. Returns a function that removes
    * it; calling it twice is harmless. A throwing handler must not affect the others.
    *

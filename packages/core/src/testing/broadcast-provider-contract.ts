@@ -66,6 +66,22 @@ export function describeBroadcastProviderContract(name: string, options: Broadca
       offB()
     })
 
+    it('delivers a batch (publishEvents, optional) event by event, in order, between single publishes', async ({ skip }) => {
+      if (!provider.publishEvents) return skip()
+      const taskId = `bc-${Math.random().toString(36).slice(2)}`
+      const sink = collector(8)
+      const off = provider.subscribe(taskId, sink.handler)
+      await settle()
+      await provider.publish(taskId, event(taskId, 0))
+      await provider.publishEvents(taskId, [1, 2, 3, 4, 5, 6].map((i) => event(taskId, i)))
+      await provider.publish(taskId, event(taskId, 7))
+      await sink.done
+      await settle()
+      expect(sink.received.map((e) => e.index)).toEqual([0, 1, 2, 3, 4, 5, 6, 7])
+      expect(sink.received[4]!.data).toEqual({ index: 4 })
+      off()
+    })
+
     it('does not deliver another task’s events', async () => {
       const mine = `bc-${Math.random().toString(36).slice(2)}`
       const other = `${mine}-other`
