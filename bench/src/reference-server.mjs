@@ -8,7 +8,8 @@
 import { createServer } from 'node:http'
 
 const port = Number(process.argv[2] ?? 0)
-const HEARTBEAT_MS = 15_000
+// The bench may shorten it (idle-10k), as Taskcast's sse.heartbeatMs.
+const HEARTBEAT_MS = Number(process.env.TASKCAST_BENCH_HEARTBEAT_MS) || 15_000
 const TERMINAL = new Set(['completed', 'failed', 'timeout', 'cancelled'])
 const NEXT = { pending: ['running', 'cancelled'], running: ['completed', 'failed', 'timeout', 'cancelled'] }
 

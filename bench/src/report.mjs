@@ -1,7 +1,24 @@
 // Turns scenario results into rows (ours, reference, ratio, and Redis and SQLite beside memory),
 // checks the targets, and prints a table and JSON lines.
+import { STEP_NAMES } from './scenarios/scale-steps.mjs'
 
-/** Targets of the performance issue; each reads one row. */
+/**
+ * @typedef {{ scenario: string, metric: string, text: string, needs?: string, met: (row: any) => boolean }} Target
+ *   `needs`: the row's field the target reads (`ours` unless said), e.g. `ratio`, `redis`, `redisRatio`.
+ */
+
+/** Scale curves: a figure at the largest step within 1.2× of the same figure at 1k. @type {Target[]} */
+const SCALE_TARGETS = ['publish_cpu_growth', 'get_task_growth'].flatMap((metric) => [
+  { scenario: 'scale-tasks', metric, text: '≤ 1.2× the 1k figure', met: (r) => r.ours <= 1.2 },
+  { scenario: 'scale-tasks', metric, needs: 'redis', text: 'Redis ≤ 1.2× the 1k figure', met: (r) => r.redis <= 1.2 },
+])
+
+/** A resume or a history page near the end of a long log: p50 ≤ 5 ms at every length. @type {Target[]} */
+const LOG_TARGETS = ['resume_index_p50_ms', 'resume_id_p50_ms', 'history_p50_ms'].flatMap((figure) =>
+  STEP_NAMES.map((step) => ({ scenario: 'scale-log', metric: `${figure}_${step}`, text: '≤ 5 ms', met: (r) => r.ours <= 5 })),
+)
+
+/** Targets of the performance issue; each reads one row. @type {Target[]} */
 export const TARGETS = [
   { scenario: 'publish-single', metric: 'cpu_us_per_publish', text: '≤ 100 µs', met: (r) => r.ours <= 100 },
   { scenario: 'fanout-1000', metric: 'cpu_us_per_delivery', text: '≤ 10 µs', met: (r) => r.ours <= 10 },
@@ -35,6 +52,23 @@ export const TARGETS = [
   { scenario: 'publish-single', metric: 'publishes_per_s', needs: 'redisRatio', text: 'Redis ≥ 0.8× memory', met: (r) => r.redisRatio >= 0.8 },
   { scenario: 'publish-batch', metric: 'events_per_s', needs: 'redisRatio', text: 'Redis ≥ 0.6× memory', met: (r) => r.redisRatio >= 0.6 },
   { scenario: 'replay-keep-all', metric: 'replay_ms', needs: 'redisRatio', text: 'Redis ≤ 1.5× memory', met: (r) => r.redisRatio <= 1.5 },
+  // Scale: costs that do not grow with what is stored.
+  ...SCALE_TARGETS,
+  ...LOG_TARGETS,
+  { scenario: 'scale-log', metric: 'memory_vs_json', text: '≤ 2× the JSON size', met: (r) => r.ours <= 2 },
+  { scenario: 'idle-10k', metric: 'rss_kib_per_connection', text: '≤ 8 KiB', met: (r) => r.ours <= 8 },
+]
+
+/** The new routes' figures, gathered from their scenarios into one table (nothing measured again). */
+export const NEW_ROUTES = [
+  { route: 'GET /tasks, first page', scenario: 'task-list', metric: 'first_page_p50_ms' },
+  { route: 'GET /tasks, first page', scenario: 'task-list', metric: 'first_page_p99_ms' },
+  { route: 'GET /events, 50 dashboards', scenario: 'global-stream', metric: 'cpu_us_per_publish_status_only' },
+  { route: 'GET /events, 50 dashboards', scenario: 'global-stream', metric: 'events_overhead_status_only' },
+  { route: 'GET /workers/pull', scenario: 'workers', metric: 'assignment_p50_ms' },
+  { route: 'GET /workers/pull', scenario: 'workers', metric: 'assignment_p99_ms' },
+  { route: 'producer() (Producer-* headers)', scenario: 'producer', metric: 'producer_vs_batch' },
+  { route: 'producer() (Producer-* headers)', scenario: 'producer', metric: 'producer_cpu_vs_batch' },
 ]
 
 /** The modes shown beside memory mode, each as a value and its ratio to memory. */
@@ -90,23 +124,48 @@ function format(value) {
   return value.toFixed(2)
 }
 
+const ratio = (value) => (value === undefined ? '–' : `${value.toFixed(2)}×`)
+const figure = (row) => `${row.label}${row.unit ? ` (${row.unit})` : ''}`
+const targetsText = (row) => row.targets.map((t) => `${t.met ? 'met' : 'MISSED'}: ${t.text}`).join('; ')
+
+/** A markdown table of `header` and `lines`, each column as wide as its widest cell. */
+function render(header, lines) {
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)))
+  const line = (cells) => '| ' + cells.map((c, i) => c.padEnd(widths[i])).join(' | ') + ' |'
+  return [line(header), '|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|', ...lines.map(line)].join('\n')
+}
+
 /** @param shown which modes ran: `{ redis, sqlite }` */
 export function table(rows, shown) {
   const modes = MODES.filter((mode) => shown[mode.key])
   const header = ['scenario', 'figure', 'ours', 'reference', 'ours/ref', ...modes.flatMap(({ label }) => [`ours (${label})`, `${label}/memory`]), 'target']
-  const ratio = (value) => (value === undefined ? '–' : `${value.toFixed(2)}×`)
   const lines = rows.map((row) => [
     row.scenario,
-    `${row.label}${row.unit ? ` (${row.unit})` : ''}`,
+    figure(row),
     format(row.ours),
     format(row.reference),
     ratio(row.ratio),
     ...modes.flatMap(({ key }) => [format(row[key]), ratio(row[`${key}Ratio`])]),
-    row.targets.map((t) => `${t.met ? 'met' : 'MISSED'}: ${t.text}`).join('; '),
+    targetsText(row),
   ])
-  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)))
-  const render = (cells) => '| ' + cells.map((c, i) => c.padEnd(widths[i])).join(' | ') + ' |'
-  return [render(header), '|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|', ...lines.map(render)].join('\n')
+  return render(header, lines)
+}
+
+/**
+ * The rows of NEW_ROUTES that ran, as their own table (Taskcast only: no reference column);
+ * undefined when none ran.
+ * @param shown which modes ran: `{ redis, sqlite }`
+ */
+export function routesTable(rows, shown) {
+  const picked = NEW_ROUTES.flatMap(({ route, scenario, metric }) => {
+    const row = rows.find((r) => r.scenario === scenario && r.metric === metric)
+    return row ? [{ route, row }] : []
+  })
+  if (picked.length === 0) return undefined
+  const modes = MODES.filter((mode) => shown[mode.key])
+  const header = ['route', 'scenario', 'figure', 'ours', ...modes.map(({ label }) => `ours (${label})`), 'target']
+  const lines = picked.map(({ route, row }) => [route, row.scenario, figure(row), format(row.ours), ...modes.map(({ key }) => format(row[key])), targetsText(row)])
+  return render(header, lines)
 }
 
 export function jsonLines(rows, integrityByRun) {

@@ -8,14 +8,17 @@
 import { writeFileSync } from 'node:fs'
 import { closeAgents } from './http-client.mjs'
 import { deleteKeysWithPrefix } from './redis-cleanup.mjs'
-import { buildRows, jsonLines, table } from './report.mjs'
+import { buildRows, jsonLines, routesTable, table } from './report.mjs'
 import { fanout } from './scenarios/fanout.mjs'
 import { idleConnections } from './scenarios/idle.mjs'
+import { IDLE_10K_HEARTBEAT_MS, idle10k } from './scenarios/idle-10k.mjs'
 import { lifecycle } from './scenarios/lifecycle.mjs'
 import { publishBatch, publishSingle } from './scenarios/publish.mjs'
 import { producerVsBatch } from './scenarios/producer.mjs'
 import { lateJoiners } from './scenarios/late-joiners.mjs'
 import { replayAccumulate, replayKeepAll } from './scenarios/replay.mjs'
+import { scaleLog } from './scenarios/scale-log.mjs'
+import { scaleTasks } from './scenarios/scale-tasks.mjs'
 import { globalStream, taskList } from './scenarios/watching.mjs'
 import { workers } from './scenarios/workers.mjs'
 import { startServer } from './servers.mjs'
@@ -35,6 +38,10 @@ const SCENARIOS = [
   { name: 'task-list', run: taskList },
   { name: 'global-stream', run: globalStream },
   { name: 'workers', run: workers },
+  { name: 'scale-tasks', run: scaleTasks },
+  { name: 'scale-log', run: scaleLog },
+  // A short heartbeat, so that a 10 s window holds several pings on each connection.
+  { name: 'idle-10k', run: idle10k, server: { heartbeatMs: IDLE_10K_HEARTBEAT_MS } },
 ]
 
 function parseArgs(argv) {
@@ -62,7 +69,7 @@ const log = (message) => process.stderr.write(`${message}\n`)
 const live = new Set()
 
 // Bounded in time whatever happens: a stuck server or client ends the run.
-const budgetMs = (args.smoke ? 5 : 25) * 60_000
+const budgetMs = (args.smoke ? 5 : 60) * 60_000
 const watchdog = setTimeout(() => {
   log(`benchmark exceeded its ${budgetMs / 60_000} min budget: stopping`)
   for (const server of live) process.kill(server.pid, 'SIGKILL')
@@ -77,6 +84,7 @@ async function runOn(kind, scenario) {
     kind: kind === 'reference' ? 'reference' : 'taskcast',
     redisUrl: kind === 'redis' ? redisUrl : undefined,
     sqlite: kind === 'sqlite',
+    ...scenario.server,
   })
   live.add(server)
   try {
@@ -133,7 +141,10 @@ const integrityOk = integrityByRun.every((entry) => entry.ok)
 const targets = rows.flatMap((row) => row.targets)
 const summary = { integrityOk, targetsMet: targets.filter((t) => t.met).length, targets: targets.length, smoke: args.smoke, redis: ran.has('redis'), sqlite: ran.has('sqlite') }
 if (!args.json) {
-  process.stdout.write(`\n${table(rows, { redis: ran.has('redis'), sqlite: ran.has('sqlite') })}\n\n`)
+  const shown = { redis: ran.has('redis'), sqlite: ran.has('sqlite') }
+  process.stdout.write(`\n${table(rows, shown)}\n\n`)
+  const routes = routesTable(rows, shown)
+  if (routes) process.stdout.write(`new routes\n${routes}\n\n`)
   for (const entry of integrityByRun.filter((e) => !e.ok)) process.stdout.write(`INTEGRITY BROKEN: ${JSON.stringify(entry)}\n`)
   process.stdout.write(`targets met: ${summary.targetsMet}/${summary.targets}; integrity ${integrityOk ? 'ok' : 'BROKEN'}\n\n`)
 }

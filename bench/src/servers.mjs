@@ -34,16 +34,21 @@ function freePort() {
  * @property {string} base e.g. `http://127.0.0.1:40123`
  * @property {number} pid
  * @property {string | undefined} keyPrefix Redis key prefix of the run (Redis mode)
+ * @property {number} heartbeatMs the SSE heartbeat it was started with
  * @property {() => string} output the last lines the process printed
  * @property {() => Promise<{ rss: number, heapTotal: number, heapUsed: number, external: number, arrayBuffers: number }>} gc
  * @property {() => Promise<void>} stop
  */
 
+/** The standalone server's default SSE heartbeat (and the reference's). */
+export const DEFAULT_HEARTBEAT_MS = 15_000
+
 /**
- * @param {{ name: string, kind: 'taskcast' | 'reference', redisUrl?: string, sqlite?: boolean }} options
+ * @param {{ name: string, kind: 'taskcast' | 'reference', redisUrl?: string, sqlite?: boolean, heartbeatMs?: number }} options
+ *   `heartbeatMs`: a shorter SSE heartbeat, so that a short window holds several (the CLI takes it from a config file only).
  * @returns {Promise<Server>}
  */
-export async function startServer({ name, kind, redisUrl, sqlite = false }) {
+export async function startServer({ name, kind, redisUrl, sqlite = false, heartbeatMs }) {
   const port = await freePort()
   const cwd = mkdtempSync(join(tmpdir(), 'taskcast-bench-'))
   /** @type {NodeJS.ProcessEnv} */
@@ -56,14 +61,16 @@ export async function startServer({ name, kind, redisUrl, sqlite = false }) {
   let keyPrefix
   if (kind === 'taskcast') {
     args = [join(repo, 'packages/cli/dist/bin.js'), '--port', String(port), '--host', '127.0.0.1']
+    const config = {}
     if (redisUrl) {
       keyPrefix = `taskcast-bench-${randomBytes(4).toString('hex')}:`
-      const config = {
-        adapters: {
-          broadcast: { provider: 'redis', url: redisUrl, keyPrefix },
-          shortTerm: { provider: 'redis', url: redisUrl, keyPrefix, retentionSeconds: 600 },
-        },
+      config.adapters = {
+        broadcast: { provider: 'redis', url: redisUrl, keyPrefix },
+        shortTerm: { provider: 'redis', url: redisUrl, keyPrefix, retentionSeconds: 600 },
       }
+    }
+    if (heartbeatMs) config.sse = { heartbeatMs }
+    if (Object.keys(config).length > 0) {
       writeFileSync(join(cwd, 'taskcast.config.json'), JSON.stringify(config))
       args.push('--config', join(cwd, 'taskcast.config.json'))
     }
@@ -71,6 +78,7 @@ export async function startServer({ name, kind, redisUrl, sqlite = false }) {
     if (sqlite) args.push('--storage', 'sqlite', '--db', join(cwd, 'taskcast.db'))
   } else {
     args = [join(here, 'reference-server.mjs'), String(port)]
+    if (heartbeatMs) env.TASKCAST_BENCH_HEARTBEAT_MS = String(heartbeatMs)
   }
   // TASKCAST_BENCH_PROFILE=<dir>: each server writes a V8 CPU profile there when it stops.
   const profile = process.env.TASKCAST_BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.TASKCAST_BENCH_PROFILE] : []
@@ -111,6 +119,7 @@ export async function startServer({ name, kind, redisUrl, sqlite = false }) {
     base,
     pid: child.pid,
     keyPrefix,
+    heartbeatMs: heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
     output: () => output,
     /** Forces a full GC in the server; resolves its memory figures afterwards. */
     gc() {
