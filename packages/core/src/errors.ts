@@ -75,3 +75,16 @@ export class TaskcastError extends Error {
 export function taskNotFound(taskId: string): TaskcastError {
   return new TaskcastError('TASK_NOT_FOUND', `task ${taskId} not found`)
 }
+
+/**
+ * An append meant for one task (`AppendExpectation`) found another under its id: the task was
+ * deleted and created again. Stores throw it; the engine reads the new task and checks again.
+ */
+export function taskCreatedAgain(taskId: string): TaskcastError {
+  return new TaskcastError('CONFLICT', `task ${taskId} was deleted and created again`, { details: { reason: 'created-again' } })
+}
+
+/** Whether `error` is what `taskCreatedAgain` throws. */
+export function isTaskCreatedAgain(error: unknown): boolean {
+  return TaskcastError.isInstance(error) && error.code === 'CONFLICT' && (error.details as { reason?: unknown } | undefined)?.reason === 'created-again'
+}

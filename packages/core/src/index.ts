@@ -1,7 +1,7 @@
 // @taskcast/core — the engine, its types and storage interfaces, and the in-memory adapters.
 // What travels over HTTP is in `@taskcast/core/wire`; what only sibling packages use is in
 // `@taskcast/core/internal` (not semver-stable).
-export { TaskcastError, TASKCAST_ERROR_CODES, taskNotFound } from './errors.js'
+export { TaskcastError, TASKCAST_ERROR_CODES, taskNotFound, taskCreatedAgain } from './errors.js'
 export type { TaskcastErrorCode, TaskcastErrorOptions } from './errors.js'
 export {
   STATUS_EVENT_TYPE,
@@ -53,6 +53,7 @@ export type { Clock, TimerHandle } from './clock.js'
 export type { BroadcastProvider, BroadcastHandler } from './storage/broadcast-provider.js'
 export type {
   ShortTermStore,
+  AppendExpectation,
   EventDraft,
   EventRange,
   TransitionRequest,
@@ -70,7 +71,8 @@ export type { MemoryShortTermStoreOptions } from './memory/memory-short-term-sto
 export { TaskEngine } from './engine/task-engine.js'
 export type { TaskEngineOptions, GetEventsOptions, PublishOptions, PreparedSubscription } from './engine/task-engine.js'
 export type { ListTasksOptions } from './engine/task-lister.js'
-export type { GlobalListener, TaskFacts } from './engine/global-feed.js'
+export type { GlobalListener } from './engine/global-feed.js'
+export type { TaskFacts } from './engine/task-facts.js'
 export type { EngineHealth } from './engine/store-health.js'
 export type { GoneReason, SubscriptionHandlers, SubscriptionOptions } from './engine/subscription.js'
 export type { LongTermWriterOptions } from './engine/long-term-writer.js'

@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest'
+import { TaskEngine } from '../src/engine/task-engine.js'
+import { TaskcastError } from '../src/errors.js'
+import { MemoryBroadcastProvider } from '../src/memory/memory-broadcast-provider.js'
 import { STATUS_EVENT_TYPE } from '../src/types.js'
 import { collect, expectCode, memoryEngine, runningTask } from './helpers.js'
 
@@ -105,6 +108,75 @@ describe('publishing', () => {
       expect(await engine.getEvents(pending.id)).toEqual([])
       expect((await engine.getEvents(done.id)).map((e) => e.type)).toEqual([STATUS_EVENT_TYPE, STATUS_EVENT_TYPE])
     })
+  })
+})
+
+describe('publishing for a caller the task itself admits (publishAdmitted)', () => {
+  /** A memory engine whose store counts task reads. */
+  function countingEngine(checks = true) {
+    const made = memoryEngine()
+    let reads = 0
+    const getTask = made.store.getTask.bind(made.store)
+    made.store.getTask = (id) => {
+      reads++
+      return getTask(id)
+    }
+    if (!checks) Object.defineProperty(made.store, 'checksAppendExpectation', { value: false })
+    return { ...made, reads: () => reads }
+  }
+
+  it('reads the task at most once for many publishes (not at all in the process that created it), admits each, and stores nothing it refuses', async () => {
+    const { engine, store, clock, reads } = countingEngine()
+    const task = await runningTask(engine, { authConfig: { rules: [] } })
+    const seen: unknown[] = []
+    const before = reads()
+    const elsewhere = new TaskEngine({ broadcast: new MemoryBroadcastProvider(), shortTermStore: store, clock })
+    await elsewhere.publishAdmitted(task.id, [{ type: 'x' }], () => {})
+    await elsewhere.publishAdmitted(task.id, [{ type: 'x' }], () => {})
+    expect(reads() - before).toBe(1)
+    for (let i = 0; i < 5; i++) {
+      const { events } = await engine.publishAdmitted(task.id, [{ type: 'a', data: i }], (facts) => seen.push(facts))
+      expect(events[0]!.index).toBe(i + 3)
+    }
+    expect(reads() - before).toBe(1)
+    expect(seen).toEqual(Array.from({ length: 5 }, () => ({ id: task.id, type: undefined, createdAt: task.createdAt, authConfig: { rules: [] } })))
+    await expectCode(
+      engine.publishAdmitted(task.id, [{ type: 'b' }], () => {
+        throw new TaskcastError('FORBIDDEN', 'no')
+      }),
+      'FORBIDDEN',
+    )
+    expect((await engine.getEvents(task.id)).map((e) => e.type)).toEqual([STATUS_EVENT_TYPE, 'x', 'x', 'a', 'a', 'a', 'a', 'a'])
+    await expectCode(engine.publishAdmitted('missing', [{ type: 'a' }], () => {}), 'TASK_NOT_FOUND')
+  })
+
+  it('admits the task created again under the id anew, whoever deleted the first', async () => {
+    const { engine, store, clock, reads } = countingEngine()
+    const first = await runningTask(engine, { id: 'reused' })
+    await engine.publishAdmitted('reused', [{ type: 'a' }], () => {})
+    // Another process's engine on the same store deletes it and creates it again, later.
+    const other = new TaskEngine({ broadcast: new MemoryBroadcastProvider(), shortTermStore: store, clock })
+    await clock.advance(5)
+    await other.deleteTask('reused')
+    await other.createTask({ id: 'reused', type: 'second' })
+    await other.transitionTask('reused', 'running')
+    const admitted: unknown[] = []
+    const before = reads()
+    const { events } = await engine.publishAdmitted('reused', [{ type: 'b' }], (facts) => admitted.push([facts.type, facts.createdAt]))
+    expect(admitted).toEqual([
+      [undefined, first.createdAt],
+      ['second', first.createdAt + 5],
+    ])
+    expect(reads() - before).toBe(1)
+    expect(events.map((e) => [e.index, e.type])).toEqual([[1, 'b']])
+  })
+
+  it('reads the task every time when the store cannot confirm what is remembered', async () => {
+    const { engine, reads } = countingEngine(false)
+    const task = await runningTask(engine)
+    const before = reads()
+    for (let i = 0; i < 3; i++) await engine.publishAdmitted(task.id, [{ type: 'a' }], () => {})
+    expect(reads() - before).toBe(3)
   })
 })
 

@@ -1,5 +1,5 @@
 // Turns what Redis and ioredis report into TaskcastErrors, in one place.
-import { TaskcastError, taskNotFound } from '@taskcast/core'
+import { TaskcastError, taskCreatedAgain, taskNotFound } from '@taskcast/core'
 import { ReplyError } from 'ioredis'
 
 /** Negative results of the Lua scripts (see the headers of src/commands/*.lua). */
@@ -9,6 +9,7 @@ export const SCRIPT_CODES = {
   STATUS_CHANGED: -3,
   STALE_PRODUCER: -4,
   SEQUENCE_GAP: -5,
+  TASK_CREATED_AGAIN: -6,
 } as const
 
 /** The TaskcastError of a script's negative result. */
@@ -18,6 +19,8 @@ export function scriptCodeError(code: number, taskId: string): TaskcastError {
       return taskNotFound(taskId)
     case SCRIPT_CODES.TASK_NOT_RUNNING:
       return new TaskcastError('TASK_NOT_RUNNING', `task ${taskId} is not running`)
+    case SCRIPT_CODES.TASK_CREATED_AGAIN:
+      return taskCreatedAgain(taskId)
     default:
       return new TaskcastError('INTERNAL', `unexpected script result ${code} for task ${taskId}`)
   }

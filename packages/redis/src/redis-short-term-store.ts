@@ -2,6 +2,7 @@
 import {
   isTerminalStatus,
   TaskcastError,
+  type AppendExpectation,
   type EventDraft,
   type EventRange,
   type ProducerAppend,
@@ -68,6 +69,7 @@ export class RedisShortTermStore implements ShortTermStore {
   private readonly createdAts = new CreatedAtCache()
   /** The archive outbox is in Redis: what one process did not archive, another one does. */
   readonly outboxDurable = true
+  readonly checksAppendExpectation = true
 
   constructor(options: RedisShortTermStoreOptions) {
     this.prefix = checkKeyPrefix(options.keyPrefix ?? DEFAULT_KEY_PREFIX)
@@ -152,7 +154,7 @@ export class RedisShortTermStore implements ShortTermStore {
     return { task, event: { ...draft.event, index: Number(index) } as TaskEvent }
   }
 
-  async appendEvents(taskId: string, drafts: EventDraft[]): Promise<TaskEvent[]> {
+  async appendEvents(taskId: string, drafts: EventDraft[], expect?: AppendExpectation): Promise<TaskEvent[]> {
     const encoded = drafts.map(encodeDraft)
     const first = await this.run(() =>
       this.client.taskcastAppendEvents(
@@ -160,13 +162,14 @@ export class RedisShortTermStore implements ShortTermStore {
         this.retentionMs,
         encoded.length,
         ...encoded.flatMap((draft) => draft.args),
+        expectedCreatedAt(expect),
       ),
     )
     if (first < 0) throw scriptCodeError(first, taskId)
     return encoded.map((draft, i) => ({ ...draft.event, index: first + i }) as TaskEvent)
   }
 
-  async appendProducerEvents(taskId: string, drafts: EventDraft[], stamp: ProducerStamp): Promise<ProducerAppend> {
+  async appendProducerEvents(taskId: string, drafts: EventDraft[], stamp: ProducerStamp, expect?: AppendExpectation): Promise<ProducerAppend> {
     const encoded = drafts.map(encodeDraft)
     const [code, first, members] = await this.run(() =>
       this.client.taskcastAppendProducerEvents(
@@ -177,6 +180,7 @@ export class RedisShortTermStore implements ShortTermStore {
         stamp.seq,
         encoded.length,
         ...encoded.flatMap((draft) => draft.args),
+        expectedCreatedAt(expect),
       ),
     )
     if (code === 0) return { events: encoded.map((draft, i) => ({ ...draft.event, index: first! + i }) as TaskEvent), retry: false }
@@ -344,4 +348,9 @@ export class RedisShortTermStore implements ShortTermStore {
   get deliveries(): RedisDeliveryLeases {
     return (this.deliveryLeases ??= new RedisDeliveryLeases(this.client, this.prefix, (command) => this.run(command)))
   }
+}
+
+/** The script argument of an `AppendExpectation`: the expected createdAt, as the task hash holds it ('' for none). */
+function expectedCreatedAt(expect: AppendExpectation | undefined): string {
+  return expect ? JSON.stringify(expect.createdAt) : ''
 }

@@ -1,6 +1,6 @@
 // What every route module receives from createTaskcastApp: the engine, resolved options, shared state.
-import { taskNotFound, type PermissionScope, type Task, type TaskEngine } from '@taskcast/core'
-import type { Hono, MiddlewareHandler } from 'hono'
+import { taskNotFound, type PermissionScope, type Task, type TaskEngine, type TaskFacts } from '@taskcast/core'
+import type { Context, Hono, MiddlewareHandler } from 'hono'
 import { assertAccess, assertTaskRules, getAuth, type AuthVariables } from './auth/index.js'
 import type { SseDeliveryCounter } from './metrics/sse-delivery-counter.js'
 import type { TaskcastMetrics } from './metrics/taskcast-metrics.js'
@@ -42,4 +42,25 @@ export function taskRoute(ctx: RouteContext, scopes: PermissionScope | readonly 
     c.set('task', task)
     await next()
   }
+}
+
+/**
+ * The part of `taskRoute` that needs no read of the task: the caller holds one of `scopes` and
+ * the task id is in its grant. For routes whose engine call applies the task's own rules
+ * itself (`publishAdmitted`, with `admitFor`).
+ * @throws TaskcastError `FORBIDDEN`
+ */
+export function taskGrant(scopes: PermissionScope | readonly PermissionScope[]): MiddlewareHandler<TaskcastEnv> {
+  return async (c, next) => {
+    const taskId = c.req.param('id')
+    if (taskId === undefined) throw new Error('taskGrant needs a route with an :id parameter')
+    assertAccess(getAuth(c), scopes, taskId)
+    await next()
+  }
+}
+
+/** What `taskRoute` checks once the task is read, for an engine call that reads it (see `taskGrant`). */
+export function admitFor(c: Context<TaskcastEnv>, scopes: PermissionScope | readonly PermissionScope[]): (task: TaskFacts) => void {
+  const auth = getAuth(c)
+  return (task) => assertTaskRules(auth, task, scopes)
 }

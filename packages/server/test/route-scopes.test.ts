@@ -96,6 +96,37 @@ describe('route scopes', () => {
     await alice.body?.cancel()
   })
 
+  it('applies the rules of the task as it is now to a publish, also once its id was deleted and created again', async () => {
+    const { engine } = harness
+    const onlyFor = (sub: string) => ({ rules: [{ match: { scope: ['event:publish' as const] }, require: { sub: [sub] } }] })
+    const publish = (sub: string) => app.request('/tasks/reused/events', withAuth(json({ type: 'a', data: sub }, { method: 'POST' }), ['event:publish'], '*', sub))
+    await engine.createTask({ id: 'reused', authConfig: onlyFor('alice') })
+    await engine.transitionTask('reused', 'running')
+    expect((await publish('alice')).status).toBe(201)
+    expect((await publish('alice')).status).toBe(201)
+    const refused = await publish('bob')
+    expect([refused.status, await code(refused)]).toEqual([403, 'FORBIDDEN'])
+    // The same id, now Bob's, made by another process on the same store: what this one
+    // remembers of the first task must not decide.
+    const other = makeEngine({ store: harness.store }).engine
+    // createdAt names the incarnation: the new one must be of a later millisecond.
+    const firstCreated = (await engine.getTask('reused'))!.createdAt
+    while (Date.now() <= firstCreated) await new Promise((resolve) => setTimeout(resolve, 1))
+    await other.deleteTask('reused')
+    await other.createTask({ id: 'reused', authConfig: onlyFor('bob') })
+    await other.transitionTask('reused', 'running')
+    const alice = await publish('alice')
+    expect([alice.status, await code(alice)]).toEqual([403, 'FORBIDDEN'])
+    expect((await publish('bob')).status).toBe(201)
+    const stored = await engine.getEvents('reused')
+    expect(stored.map((e) => [e.index, e.type, e.data])).toEqual([
+      [0, 'taskcast:status', { status: 'running', previousStatus: 'pending' }],
+      [1, 'a', 'bob'],
+    ])
+    const missing = await app.request('/tasks/never/events', withAuth(json({ type: 'a' }, { method: 'POST' }), ['event:publish'], '*', 'alice'))
+    expect([missing.status, await code(missing)]).toEqual([404, 'TASK_NOT_FOUND'])
+  })
+
   it('needs no credentials for /health', async () => {
     expect((await app.request('/health')).status).toBe(200)
   })

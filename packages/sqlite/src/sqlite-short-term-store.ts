@@ -1,7 +1,9 @@
 // SqliteShortTermStore: core's ShortTermStore on one SQLite file, every write one transaction.
 import {
   TaskcastError,
+  taskCreatedAgain,
   taskNotFound,
+  type AppendExpectation,
   type DeliveryLeaseStore,
   type EventDraft,
   type EventRange,
@@ -41,6 +43,9 @@ function prepareStatements(db: SqliteDatabase) {
   return {
     taskRow: db.prepare<[string], TaskRow>('SELECT status, task, next_index AS nextIndex, expires_at AS expiresAt FROM tasks WHERE id = ?'),
     taskHead: db.prepare<[string], TaskHead>('SELECT status, next_index AS nextIndex, expires_at AS expiresAt FROM tasks WHERE id = ?'),
+    taskHeadCreated: db.prepare<[string], TaskHead & { createdAt: number | null }>(
+      "SELECT status, next_index AS nextIndex, expires_at AS expiresAt, json_extract(task, '$.createdAt') AS createdAt FROM tasks WHERE id = ?",
+    ),
     expiryOf: db.prepare<[string], { expiresAt: number | null }>('SELECT expires_at AS expiresAt FROM tasks WHERE id = ?'),
     insertTask: db.prepare<[string, string, string]>('INSERT INTO tasks (id, status, task) VALUES (?, ?, ?)'),
     updateTask: db.prepare<[string, string, number, string]>('UPDATE tasks SET status = ?, task = ?, next_index = ? WHERE id = ?'),
@@ -116,6 +121,7 @@ function prepareStatements(db: SqliteDatabase) {
 export class SqliteShortTermStore implements ShortTermStore {
   /** The outbox is in the file: what one process did not archive, the next one on the file does. */
   readonly outboxDurable = true
+  readonly checksAppendExpectation = true
   /** The file as given. */
   readonly path: string
   private readonly db: SqliteDatabase
@@ -175,13 +181,13 @@ export class SqliteShortTermStore implements ShortTermStore {
     })
   }
 
-  async appendEvents(taskId: string, drafts: EventDraft[]): Promise<TaskEvent[]> {
-    return this.write(() => this.appendRunning(taskId, this.requireHead(taskId), drafts))
+  async appendEvents(taskId: string, drafts: EventDraft[], expect?: AppendExpectation): Promise<TaskEvent[]> {
+    return this.write(() => this.appendRunning(taskId, this.requireHead(taskId, expect), drafts))
   }
 
-  async appendProducerEvents(taskId: string, drafts: EventDraft[], stamp: ProducerStamp): Promise<ProducerAppend> {
+  async appendProducerEvents(taskId: string, drafts: EventDraft[], stamp: ProducerStamp, expect?: AppendExpectation): Promise<ProducerAppend> {
     return this.write(() => {
-      const head = this.requireHead(taskId)
+      const head = this.requireHead(taskId, expect)
       const stored = this.sql.producerState.get(taskId, stamp.id)
       const state = stored === undefined ? undefined : decodeProducerState(stored)
       const verdict = judgeProducerRequest(state, stamp, drafts.length)
@@ -332,9 +338,15 @@ export class SqliteShortTermStore implements ShortTermStore {
     return row.expiresAt !== null && row.expiresAt <= Date.now()
   }
 
-  private requireHead(taskId: string): TaskHead {
-    const head = this.sql.taskHead.get(taskId)
+  private requireHead(taskId: string, expect?: AppendExpectation): TaskHead {
+    if (!expect) {
+      const head = this.sql.taskHead.get(taskId)
+      if (!head || this.expired(head)) throw taskNotFound(taskId)
+      return head
+    }
+    const head = this.sql.taskHeadCreated.get(taskId)
     if (!head || this.expired(head)) throw taskNotFound(taskId)
+    if (head.createdAt !== expect.createdAt) throw taskCreatedAgain(taskId)
     return head
   }
 

@@ -5,19 +5,15 @@
 import type { BroadcastProvider } from '../storage/broadcast-provider.js'
 import type { Task, TaskCreatedData, TaskEvent } from '../types.js'
 import { TASK_CREATED_TYPE, TASK_DELETED_TYPE } from '../types.js'
+import { TaskFactsCache, type TaskFacts } from './task-facts.js'
 
-/** What a watcher learns of an event's task: the parts fixed at creation. */
-export type TaskFacts = Pick<Task, 'id' | 'type' | 'authConfig'>
-
+/** What a watcher learns of each event's task: the parts fixed at creation. */
 export type GlobalListener = (event: TaskEvent, task: TaskFacts) => void
-
-/** Tasks whose facts are kept; past it the oldest are read again when they next publish. */
-const FACTS_CACHE_SIZE = 10_000
 
 export class GlobalFeed {
   private readonly listeners = new Set<GlobalListener>()
   private unsubscribe: (() => void) | undefined
-  private readonly facts = new Map<string, TaskFacts>()
+  private readonly facts = new TaskFactsCache()
   /** Events waiting for their task's facts, in arrival order, by task. */
   private readonly waiting = new Map<string, TaskEvent[]>()
 
@@ -50,7 +46,7 @@ export class GlobalFeed {
   private arrive(event: TaskEvent): void {
     const { taskId } = event
     if (event.type === TASK_DELETED_TYPE) {
-      this.facts.delete(taskId)
+      this.facts.forget(taskId)
       return
     }
     if (event.type === TASK_CREATED_TYPE) {
@@ -58,7 +54,7 @@ export class GlobalFeed {
       const { authConfig, ...shown } = event.data as TaskCreatedData
       this.waiting.delete(taskId)
       // One copy without the rules for every watcher: they are for this process, not for clients.
-      return this.dispatch({ ...event, data: shown }, this.keep({ id: taskId, type: shown.type, authConfig }))
+      return this.dispatch({ ...event, data: shown }, this.facts.remember({ id: taskId, type: shown.type, createdAt: shown.createdAt, authConfig }))
     }
     const queue = this.waiting.get(taskId)
     if (queue) {
@@ -82,16 +78,8 @@ export class GlobalFeed {
     const queue = this.waiting.get(taskId)
     this.waiting.delete(taskId)
     if (!queue || !task) return
-    const facts = this.keep(task)
+    const facts = this.facts.remember(task)
     for (const event of queue) this.dispatch(event, facts)
-  }
-
-  private keep(task: TaskFacts): TaskFacts {
-    const facts: TaskFacts = { id: task.id, type: task.type, authConfig: task.authConfig }
-    this.facts.delete(task.id)
-    this.facts.set(task.id, facts)
-    if (this.facts.size > FACTS_CACHE_SIZE) this.facts.delete(this.facts.keys().next().value!)
-    return facts
   }
 
   private dispatch(event: TaskEvent, task: TaskFacts): void {

@@ -1,6 +1,6 @@
 // The task engine: every rule of the product, over pluggable storage (SPEC §3).
 import { systemClock, type Clock } from '../clock.js'
-import { TaskcastError, taskNotFound } from '../errors.js'
+import { isTaskCreatedAgain, TaskcastError, taskNotFound } from '../errors.js'
 import { FilteredStream } from '../filtered-stream.js'
 import { readLog } from '../read-log.js'
 import { HookRegistry, type TaskcastHooks } from '../hooks.js'
@@ -39,6 +39,7 @@ import { SharedDeadlinePoller } from './shared-deadline-poller.js'
 import { storeHealth, type EngineHealth } from './store-health.js'
 import { PreparedReplay } from './prepared-replay.js'
 import { FinishedLogs } from './finished-logs.js'
+import { TaskFactsCache, type TaskFacts } from './task-facts.js'
 import { SharedReads } from './shared-reads.js'
 import { SubscriptionRegistry } from './subscription-registry.js'
 import { listTasks, type ListTasksOptions } from './task-lister.js'
@@ -119,6 +120,8 @@ export class TaskEngine {
   private readonly logReads = new SharedReads<{ task: Task | null; events: TaskEvent[] }>()
   private readonly eventReads = new SharedReads<TaskEvent[]>()
   private readonly finishedLogs = new FinishedLogs()
+  /** What never changes of the tasks this engine published to for callers (see `publishAdmitted`). */
+  private readonly taskFacts = new TaskFactsCache()
   /** Shared by every subscription (one object, not a set of closures per subscriber). */
   private readonly subscriptionSource: SubscriptionSource
   private readonly forgetSubscription = (ended: Subscription): void => {
@@ -226,6 +229,7 @@ export class TaskEngine {
       throw new TaskcastError('DUPLICATE_TASK', `task ${task.id} already exists`)
     }
     this.writer?.saveTask(task)
+    this.taskFacts.remember(task)
     if (task.ttl !== undefined) this.ttl.schedule(task.id, task.createdAt + task.ttl * 1000)
     this.announceCreation(task)
     this.hooks.emit('onTaskCreated', task)
@@ -504,6 +508,56 @@ export class TaskEngine {
   }
 
   /**
+   * `publishEvents` (with `producer`, `publishAsProducer`) for a caller whose right to publish
+   * may depend on the task's own rules: `admit` is given the task's facts and throws to refuse,
+   * before anything is validated or stored. The facts never change after the task's creation,
+   * so they are remembered, and the store confirms in the append itself that the task is still
+   * the one they are of: a publish reads the task once, not every time. A task deleted and
+   * created again is read, and admitted, anew.
+   * @throws TaskcastError `TASK_NOT_FOUND` (before `admit`), what `admit` throws, and what
+   * `publishEvents` and `publishAsProducer` throw
+   */
+  async publishAdmitted(
+    taskId: string,
+    inputs: PublishEventInput[],
+    admit: (task: TaskFacts) => void,
+    producer?: ProducerStamp,
+  ): Promise<ProducerAppend> {
+    let facts = await this.factsOf(taskId, false)
+    admit(facts)
+    const stamp = producer && validateProducerStamp(producer)
+    const drafts = this.draftsOf(taskId, inputs)
+    for (let attempt = 0; ; attempt++) {
+      const expect = this.shortTerm.checksAppendExpectation ? { createdAt: facts.createdAt } : undefined
+      try {
+        const outcome = await this.appending(taskId, async () =>
+          stamp
+            ? this.shortTerm.appendProducerEvents(taskId, drafts, stamp, expect)
+            : { events: await this.shortTerm.appendEvents(taskId, drafts, expect), retry: false },
+        )
+        if (!outcome.retry) await this.announce(taskId, outcome.events)
+        return outcome
+      } catch (error) {
+        if (attempt > 0 || !isTaskCreatedAgain(error)) throw error
+        facts = await this.factsOf(taskId, true)
+        admit(facts)
+      }
+    }
+  }
+
+  /** The facts of a task, remembered (only where the store can confirm them at append) or read. */
+  private async factsOf(taskId: string, fresh: boolean): Promise<TaskFacts> {
+    const remembered = this.shortTerm.checksAppendExpectation && !fresh ? this.taskFacts.get(taskId) : undefined
+    if (remembered) return remembered
+    const task = await this.getTask(taskId)
+    if (!task) {
+      this.taskFacts.forget(taskId)
+      throw taskNotFound(taskId)
+    }
+    return this.taskFacts.remember(task)
+  }
+
+  /**
    * `publishEvents` for a request stamped by an idempotent producer, saying whether it was a
    * retry (nothing appended, nothing announced again).
    * @throws TaskcastError `STALE_PRODUCER` (`details.currentEpoch`), `SEQUENCE_GAP`
@@ -618,6 +672,7 @@ export class TaskEngine {
     this.cleanup.cancel(taskId)
     this.writer?.discardTask(taskId)
     this.finishedLogs.drop(taskId)
+    this.taskFacts.forget(taskId)
     const [short, long] = await Promise.all([this.shortTerm.deleteTask(taskId), this.longTerm?.deleteTask(taskId)])
     await this.writer?.taskDeleted(taskId)
     this.subscriptions.endTask(taskId, 'deleted')

@@ -1,10 +1,11 @@
 // In-process short-term store. Every method runs to completion without awaiting, which is
 // what makes each write atomic here.
 import { systemClock, type Clock, type TimerHandle } from '../clock.js'
-import { TaskcastError, taskNotFound } from '../errors.js'
+import { TaskcastError, taskCreatedAgain, taskNotFound } from '../errors.js'
 import { accumulate } from '../series.js'
 import { judgeProducerRequest, recordProducerRequest, type ProducerStamp, type ProducerState } from '../producer-sequence.js'
 import type {
+  AppendExpectation,
   EventDraft,
   EventRange,
   OutboxEntry,
@@ -79,6 +80,7 @@ export class MemoryShortTermStore implements ShortTermStore {
   private readonly index = new MemoryTaskIndex()
   private readonly clock: Clock
   readonly outboxDurable = false
+  readonly checksAppendExpectation = true
 
   constructor(options: MemoryShortTermStoreOptions = {}) {
     this.clock = options.clock ?? systemClock
@@ -108,14 +110,14 @@ export class MemoryShortTermStore implements ShortTermStore {
     return { task: structuredClone(task), event }
   }
 
-  async appendEvents(taskId: string, drafts: EventDraft[]): Promise<TaskEvent[]> {
-    const record = this.requireRecord(taskId)
+  async appendEvents(taskId: string, drafts: EventDraft[], expect?: AppendExpectation): Promise<TaskEvent[]> {
+    const record = this.requireRecord(taskId, expect)
     this.requireRunning(record)
     return drafts.map((draft) => this.appendOne(record, draft))
   }
 
-  async appendProducerEvents(taskId: string, drafts: EventDraft[], stamp: ProducerStamp): Promise<ProducerAppend> {
-    const record = this.requireRecord(taskId)
+  async appendProducerEvents(taskId: string, drafts: EventDraft[], stamp: ProducerStamp, expect?: AppendExpectation): Promise<ProducerAppend> {
+    const record = this.requireRecord(taskId, expect)
     const state = record.producers?.get(stamp.id)
     const verdict = judgeProducerRequest(state, stamp, drafts.length)
     if (verdict.kind === 'retry') {
@@ -240,9 +242,10 @@ export class MemoryShortTermStore implements ShortTermStore {
     }
   }
 
-  private requireRecord(taskId: string): TaskRecord {
+  private requireRecord(taskId: string, expect?: AppendExpectation): TaskRecord {
     const record = this.records.get(taskId)
     if (!record) throw taskNotFound(taskId)
+    if (expect && record.task.createdAt !== expect.createdAt) throw taskCreatedAgain(taskId)
     return record
   }
 

@@ -12,6 +12,16 @@ export interface EventRange {
   toIndex?: number
 }
 
+/**
+ * Which task an append is meant for: a task deleted and created again under the same id is
+ * another one. The engine appends on what it remembers of a task (its rules never change
+ * after creation) instead of reading it first; this says whether it remembers the right one.
+ */
+export interface AppendExpectation {
+  /** The `createdAt` of the task the caller means. */
+  createdAt: number
+}
+
 /** What `appendProducerEvents` did. */
 export interface ProducerAppend {
   /** The request's events as stored (a superseded series event as its placeholder). */
@@ -75,9 +85,11 @@ export interface ShortTermStore {
    * atomic step: either all drafts are stored or none. Maintains series state: an
    * `accumulate` event extends the series' running value; a `latest` event turns the
    * series' previous event into a placeholder (`superseded: true`, `data: null`).
-   * @throws TaskcastError `TASK_NOT_FOUND`, `TASK_NOT_RUNNING`
+   * With `expect` (stores that set `checksAppendExpectation`), only when the task is the one
+   * created at `expect.createdAt`; another one under the id throws `CONFLICT`, storing nothing.
+   * @throws TaskcastError `TASK_NOT_FOUND`, `TASK_NOT_RUNNING`, `CONFLICT`
    */
-  appendEvents(taskId: string, drafts: EventDraft[]): Promise<TaskEvent[]>
+  appendEvents(taskId: string, drafts: EventDraft[], expect?: AppendExpectation): Promise<TaskEvent[]>
   /**
    * `appendEvents` for a request stamped by an idempotent producer (SPEC §19): the stamp is
    * checked against the producer's stored epoch and next seq, and both are updated, in the
@@ -85,10 +97,17 @@ export interface ShortTermStore {
    * requests (same epoch, first seq and count, within `PRODUCER_RETRY_WINDOW` seqs) appends
    * nothing and answers the events that request stored (`retry: true`), even when the task
    * no longer runs. Producer state goes with the task (deletion, expiry, a new incarnation).
-   * @throws TaskcastError `TASK_NOT_FOUND`, `TASK_NOT_RUNNING`, `STALE_PRODUCER`
+   * `expect` as for `appendEvents`, checked before anything else.
+   * @throws TaskcastError `TASK_NOT_FOUND`, `TASK_NOT_RUNNING`, `CONFLICT`, `STALE_PRODUCER`
    * (`details.currentEpoch`), `SEQUENCE_GAP` (`details.expectedSeq`)
    */
-  appendProducerEvents(taskId: string, drafts: EventDraft[], stamp: ProducerStamp): Promise<ProducerAppend>
+  appendProducerEvents(taskId: string, drafts: EventDraft[], stamp: ProducerStamp, expect?: AppendExpectation): Promise<ProducerAppend>
+  /**
+   * Optional: the store honours the `expect` argument of `appendEvents` and
+   * `appendProducerEvents`. A store without it gets no `expect`: the engine reads the task
+   * before every publish it checks for a caller.
+   */
+  readonly checksAppendExpectation?: boolean
   /**
    * Events in index order, placeholders included, limited to `range` when given.
    * Resolves `[]` for an unknown task.

@@ -218,6 +218,27 @@ export function describeShortTermStoreContract(name: string, options: ShortTermS
       await expectCode(store.appendEvents('missing-task', [makeDraft('missing-task')]), 'TASK_NOT_FOUND')
     })
 
+    it('appends with an expectation only to the task created at that createdAt (optional: checksAppendExpectation)', async ({ skip }) => {
+      if (!store.checksAppendExpectation) return skip()
+      const first = await runningTask({ createdAt: 1_000 })
+      const [kept] = await store.appendEvents(first.id, [makeDraft(first.id)], { createdAt: 1_000 })
+      expect(kept!.index).toBe(1)
+      // The same id deleted and created again, running, with another createdAt: another task.
+      await store.deleteTask(first.id)
+      await runningTask({ id: first.id, createdAt: 2_000 })
+      const error = await store.appendEvents(first.id, [makeDraft(first.id)], { createdAt: 1_000 }).catch((e: unknown) => e)
+      expect(TaskcastError.isInstance(error) && [error.code, error.details]).toEqual(['CONFLICT', { reason: 'created-again' }])
+      const stamp = { id: 'p1', epoch: 1, seq: 0 }
+      const producerError = await store.appendProducerEvents(first.id, [makeDraft(first.id)], stamp, { createdAt: 1_000 }).catch((e: unknown) => e)
+      expect(TaskcastError.isInstance(producerError) && [producerError.code, producerError.details]).toEqual(['CONFLICT', { reason: 'created-again' }])
+      expect((await store.getEvents(first.id)).map((e) => e.index)).toEqual([0])
+      const [appended] = await store.appendEvents(first.id, [makeDraft(first.id)], { createdAt: 2_000 })
+      const produced = await store.appendProducerEvents(first.id, [makeDraft(first.id)], stamp, { createdAt: 2_000 })
+      expect([appended!.index, produced.events[0]!.index, produced.retry]).toEqual([1, 2, false])
+      await expectCode(store.appendEvents('missing-task', [makeDraft('missing-task')], { createdAt: 1_000 }), 'TASK_NOT_FOUND')
+      await expectCode(store.appendProducerEvents('missing-task', [makeDraft('missing-task')], stamp, { createdAt: 1_000 }), 'TASK_NOT_FOUND')
+    })
+
     it('refuses events after the task completed', async () => {
       const task = await runningTask()
       await store.transitionTask(task.id, {

@@ -13,6 +13,7 @@
       ARGV[4] the request's seq (that of its first event)
       ARGV[5] n: number of drafts
       ARGV[6 ..] n drafts of DRAFT_STRIDE values each (see includes/append-event)
+      ARGV[6 + n * DRAFT_STRIDE] the createdAt the caller expects ('' or absent: any)
 
     Producer state, in KEYS[3] (it goes with the task's keys: deletion, expiry, re-creation):
       'pe:<id>' epoch, 'pn:<id>' next expected seq, 'po:<id>' first seq of the oldest kept
@@ -26,11 +27,13 @@
       {-2}                             task not running (nothing stored)
       {-4, current epoch}              stale producer
       {-5, expected seq}               sequence gap
+      {-6}                             the task is not the one created at the expected createdAt
 
     Constants: DRAFT_STRIDE, PRODUCER_RETRY_WINDOW (src/commands/index.ts)
     Includes: apply-ttl, append-event
 ]]
-if redis.call('EXISTS', KEYS[1]) == 0 then
+local createdAt = redis.call('HGET', KEYS[1], 'createdAt')
+if not createdAt then
   return {-1}
 end
 
@@ -38,6 +41,10 @@ local id = ARGV[2]
 local epoch = tonumber(ARGV[3])
 local seq = tonumber(ARGV[4])
 local count = tonumber(ARGV[5])
+local expected = ARGV[6 + count * DRAFT_STRIDE]
+if expected and expected ~= '' and createdAt ~= expected then
+  return {-6}
+end
 local state = redis.call('HMGET', KEYS[3], 'pe:' .. id, 'pn:' .. id, 'po:' .. id)
 local storedEpoch = tonumber(state[1])
 if storedEpoch and epoch < storedEpoch then

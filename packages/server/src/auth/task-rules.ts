@@ -44,7 +44,7 @@ function refusal(auth: AuthContext, task: Pick<Task, 'id' | 'authConfig'>, scope
  */
 export function assertTaskRules(
   auth: AuthContext,
-  task: Task,
+  task: Pick<Task, 'id' | 'authConfig'>,
   scopes: PermissionScope | readonly PermissionScope[],
 ): void {
   const anyOf: readonly PermissionScope[] = typeof scopes === 'string' ? [scopes] : scopes

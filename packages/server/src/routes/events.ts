@@ -3,15 +3,16 @@ import { TaskcastError, type PublishEventInput } from '@taskcast/core'
 import { parseSubscribeQuery, producerStampFromHeaders } from '@taskcast/core/wire'
 import { requireScope } from '../auth/index.js'
 import { jsonBody, limitBody } from '../middleware/json-body.js'
-import { taskRoute, type RouteContext, type TaskcastHono } from '../route-context.js'
+import { admitFor, taskGrant, taskRoute, type RouteContext, type TaskcastHono } from '../route-context.js'
 
 export function registerEventRoutes(app: TaskcastHono, ctx: RouteContext): void {
   const { engine } = ctx
   const { maxBatchSize, maxBodyBytes } = ctx.limits
   const bodyLimit = limitBody(maxBodyBytes)
 
-  // The body is read before the task is: see `jsonBody`.
-  const publish = [requireScope('event:publish'), bodyLimit, jsonBody(), taskRoute(ctx, 'event:publish')] as const
+  // The body is read before the task is: see `jsonBody`. The task's own rules apply in the
+  // engine, which remembers them (they never change) instead of reading the task every time.
+  const publish = [requireScope('event:publish'), bodyLimit, jsonBody(), taskGrant('event:publish')] as const
   app.post('/tasks/:id/events', ...publish, async (c) => {
     const taskId = c.req.param('id')
     const body = c.get('json')
@@ -24,9 +25,7 @@ export function registerEventRoutes(app: TaskcastHono, ctx: RouteContext): void 
     const stamp = producerStampFromHeaders((name) => c.req.header(name))
     const started = performance.now()
     // An idempotent producer's request (SPEC §19): a retry is answered 200 with what it stored.
-    const { events, retry } = stamp
-      ? await engine.publishAsProducer(taskId, inputs, stamp)
-      : { events: await engine.publishEvents(taskId, inputs), retry: false }
+    const { events, retry } = await engine.publishAdmitted(taskId, inputs, admitFor(c, 'event:publish'), stamp)
     ctx.metrics?.observePublish((performance.now() - started) / 1000)
     return c.json(Array.isArray(body) ? events : events[0], retry ? 200 : 201)
   })
