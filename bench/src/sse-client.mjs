@@ -14,8 +14,11 @@ export class SseSubscriber {
    * @param {string} path e.g. `/tasks/<id>/events`
    * @param {{ expected: number[] | { from: number, to: number },
    *           onDelivery?: (rawIndex: number, now: number) => void,
-   *           onFrameText?: (text: string) => void }} options
+   *           onFrameText?: (text: string) => void,
+   *           notices?: boolean }} options
    *   `expected` is the exact rawIndex sequence the subscriber must receive before taskcast.done.
+   *   `notices`: frames with rawIndex -1 (a task's creation notice on `GET /events`) are
+   *   counted apart; anywhere else they are unexpected.
    */
   constructor(base, path, options) {
     this.base = base
@@ -27,6 +30,8 @@ export class SseSubscriber {
     this.expectedCount = Array.isArray(expected) ? expected.length : expected.to - expected.from + 1
     this.onDelivery = options.onDelivery
     this.onFrameText = options.onFrameText
+    this.acceptsNotices = options.notices === true
+    this.notices = 0
     this.seen = new Uint8Array(Array.isArray(expected) ? expected.length : this.expectedCount)
     this.position = new Map(this.expectedList?.map((rawIndex, i) => [rawIndex, i]))
     this.last = -1
@@ -160,6 +165,12 @@ export class SseSubscriber {
       const at = text.indexOf(RAW_INDEX, start)
       if (at < 0 || at > end) {
         this.unexpected++
+        return
+      }
+      // A notice (rawIndex -1) belongs to no task's sequence.
+      if (text.charCodeAt(at + RAW_INDEX.length) === 45 /* '-' */) {
+        if (this.acceptsNotices) this.notices++
+        else this.unexpected++
         return
       }
       let rawIndex = 0

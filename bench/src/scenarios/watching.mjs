@@ -131,7 +131,7 @@ async function openDashboards(server, query, count, expected) {
     const arrival = arrivals.get(rawIndex)
     if (arrival && --arrival.left === 0) arrival.resolve()
   }
-  const subscribers = await openAll(count, () => new SseSubscriber(server.base, `/events${query}`, { expected, onDelivery }))
+  const subscribers = await openAll(count, () => new SseSubscriber(server.base, `/events${query}`, { expected, onDelivery, notices: true }))
   return { subscribers, reach }
 }
 
@@ -178,8 +178,11 @@ async function streamRun(server, kind, events) {
   const { cpuSeconds } = window()
 
   for (const subscriber of subscribers) subscriber.close()
+  // Each stream was open when the task was created: exactly one creation notice each.
+  const notices = subscribers.reduce((wrong, s) => wrong + Math.abs(s.notices - 1), 0)
   // The stream of every task never sends taskcast.done: the completed status ends a run.
-  const { missingDone: _none, ...integrity } = sumIntegrity(subscribers)
+  const { missingDone: _none, ...counts } = sumIntegrity(subscribers)
+  const integrity = { ...counts, unexpected: counts.unexpected + notices }
   // The memory store keeps every event: dropped, so that later runs do not pay for a bigger heap.
   await call(server.base, 'DELETE', `/tasks/${task.id}`, undefined, 204)
   return { cpuSeconds, integrity }
