@@ -80,6 +80,22 @@ export class FilteredStream {
   }
 
   /**
+   * Counts `count` events as gone by without seeing them: the part of the log before a read
+   * that started at that position. Only for a filter that lets every event through (its
+   * filteredIndex is a position) and when `canPass`; the next event must then be passed too,
+   * to set where the stream is.
+   */
+  assumePassed(count: number): void {
+    if (!this.selectsAll || this.tracksSeries) throw new Error('assumePassed needs a filter that selects every event and no series values')
+    this.filteredCount += count
+  }
+
+  /** Whether a read of the log may start at a position (see `assumePassed`). */
+  get canStartAnywhere(): boolean {
+    return this.selectsAll && !this.tracksSeries
+  }
+
+  /**
    * Goes over `log[from, to)` as `accept` would, giving nothing: the events lie before the
    * reader's cursor. Without a filter, only the last event is looked at. Only when `canPass`.
    */

@@ -55,6 +55,8 @@ export type {
   ShortTermStore,
   AppendExpectation,
   EventDraft,
+  LogStart,
+  LogTail,
   EventRange,
   TransitionRequest,
   TransitionOutcome,

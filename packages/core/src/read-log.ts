@@ -9,6 +9,11 @@ export interface ReadOptions {
   limit?: number
   /** Collapse each accumulate series into one snapshot (late join without a cursor). */
   collapse?: boolean
+  /**
+   * The position of the log's first event in the whole log, when the log given is its end
+   * (read from the reader's cursor). Only with a stream that `canStartAnywhere`.
+   */
+  offset?: number
 }
 
 export interface ReadItem {
@@ -54,6 +59,7 @@ export class LogReader {
     private readonly options: ReadOptions = {},
   ) {
     this.since = options.since
+    if (options.offset) stream.assumePassed(options.offset)
     const sinceId = this.since?.id
     this.idPassed = sinceId === undefined
     if (sinceId !== undefined) {

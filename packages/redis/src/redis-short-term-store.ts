@@ -5,6 +5,8 @@ import {
   type AppendExpectation,
   type EventDraft,
   type EventRange,
+  type LogStart,
+  type LogTail,
   type ProducerAppend,
   type ProducerStamp,
   type ShortTermStore,
@@ -195,6 +197,14 @@ export class RedisShortTermStore implements ShortTermStore {
     const max = range.toIndex ?? '+inf'
     const members = await this.run(() => this.client.zrangebyscore(this.keys(taskId)[1], min, max))
     return members.map(decodeEvent)
+  }
+
+  async getEventsFrom(taskId: string, start: LogStart): Promise<LogTail | undefined> {
+    const [, events, , ids] = this.keys(taskId)
+    const at = 'position' in start ? ['p', start.position] : ['i', start.eventId]
+    const read = await this.run(() => this.client.taskcastReadEventsFrom(events, ids, ...at))
+    if (!read) return undefined
+    return { position: Number(read[0]), events: read[1].map(decodeEvent) }
   }
 
   async getSeriesValue(taskId: string, seriesId: string): Promise<unknown> {

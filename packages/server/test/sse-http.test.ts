@@ -1,7 +1,7 @@
 // SSE over a real loopback socket: exact frames, resume, fan-out, concurrency, disconnects,
 // slow consumers and shutdown. Streaming bugs live in the transport, so none of this uses app.request().
 import { connect, type Socket } from 'node:net'
-import { MemoryShortTermStore, type SSEEnvelope, type Task, type TaskEngineOptions } from '@taskcast/core'
+import { MemoryShortTermStore, type LogStart, type SSEEnvelope, type Task, type TaskEngineOptions } from '@taskcast/core'
 import { Hono } from 'hono'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createTaskcastApp, type TaskcastApp, type TaskcastAppOptions } from '../src/index.js'
@@ -488,6 +488,7 @@ describe('reads per SSE connect', () => {
     taskReads = 0
     logReads = 0
     rangeReads = 0
+    tailReads = 0
     override async getTask(taskId: string) {
       this.taskReads++
       return super.getTask(taskId)
@@ -497,12 +498,16 @@ describe('reads per SSE connect', () => {
       else this.logReads++
       return super.getEvents(taskId, range)
     }
+    override async getEventsFrom(taskId: string, start: LogStart) {
+      this.tailReads++
+      return super.getEventsFrom(taskId, start)
+    }
     reset(): void {
-      this.taskReads = this.logReads = this.rangeReads = 0
+      this.taskReads = this.logReads = this.rangeReads = this.tailReads = 0
     }
   }
 
-  it('reads the task once and the log once (plus one range read to join live), also for a resume by id', async () => {
+  it('reads the task once and the log once (plus one range read to join live); a resume by id reads the end of the log only', async () => {
     const store = new CountingStore()
     const { url, engine } = await start({}, undefined, store)
     await engine.createTask({ id: 't' })
@@ -516,7 +521,7 @@ describe('reads per SSE connect', () => {
     const resumed = await open(`${url}/tasks/t/events?since.id=${tenth!.id}`)
     expect(JSON.parse((await resumed.nextEvent())!.data!).rawIndex).toBe(11)
     await waitFor(() => engine.subscriptionCount === 2, 'two subscriptions')
-    expect([store.taskReads, store.logReads, store.rangeReads]).toEqual([2, 2, 2])
+    expect([store.taskReads, store.logReads, store.rangeReads, store.tailReads]).toEqual([2, 1, 2, 1])
 
     store.reset()
     await engine.transitionTask('t', 'completed')
@@ -524,8 +529,8 @@ describe('reads per SSE connect', () => {
     store.reset()
     const finished = await open(`${url}/tasks/t/events?since.id=${tenth!.id}`)
     await finished.readUntilDone()
-    // A finished task needs no live part: one task read, one log read.
-    expect([store.taskReads, store.logReads, store.rangeReads]).toEqual([1, 1, 0])
+    // A finished task needs no live part: one task read, one read of the log's end.
+    expect([store.taskReads, store.logReads, store.rangeReads, store.tailReads]).toEqual([1, 0, 0, 1])
   })
 
   it('shares one log read among the readers that connect while it is under way', async () => {

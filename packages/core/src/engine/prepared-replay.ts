@@ -14,16 +14,20 @@ export class PreparedReplay {
   private readonly reader: LogReader
   private peeked: ReadItem | undefined
 
-  /** @throws TaskcastError `VALIDATION_ERROR` when `filter.since.id` is not in `events` */
+  /**
+   * `offset`: the position of `events[0]` in the task's log, when `events` is its end (see `ReadOptions`).
+   * @throws TaskcastError `VALIDATION_ERROR` when `filter.since.id` is not in `events`
+   */
   constructor(
     readonly task: Task,
     events: readonly TaskEvent[],
     filter: SubscribeFilter,
     options: SubscriptionOptions,
+    offset = 0,
   ) {
     const collapse = options.collapseSeries !== false && !filter.since
     this.stream = new FilteredStream(filter, { seriesFormat: options.seriesFormat, trackSeries: collapse })
-    this.reader = new LogReader(this.stream, events, { since: filter.since, limit: options.limit, collapse })
+    this.reader = new LogReader(this.stream, events, { since: filter.since, limit: options.limit, collapse, offset })
     this.peeked = this.reader.next()
   }
 

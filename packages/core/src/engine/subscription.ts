@@ -60,8 +60,11 @@ export interface SubscriptionOptions {
 /** What a subscription needs from the engine. */
 export interface SubscriptionSource {
   broadcast: BroadcastProvider
-  /** The task and its whole log, from whichever store still has it. */
-  loadLog(taskId: string): Promise<{ task: Task | null; events: TaskEvent[] }>
+  /**
+   * The task and what a reader with `filter` needs of its log, from whichever store still has
+   * it: the whole log, or its end from the reader's cursor (`offset`: the position of `events[0]`).
+   */
+  loadLog(taskId: string, filter: SubscribeFilter, seriesFormat: SeriesFormat | undefined): Promise<{ task: Task | null; events: TaskEvent[]; offset: number }>
   /** A range of the live log, to fill a gap. */
   readRange(taskId: string, range: EventRange): Promise<TaskEvent[]>
   /** The task as the stores hold it now (concurrent calls for one task may share one read). */
@@ -121,10 +124,10 @@ export class Subscription {
   /** Reads the log (after subscribing to the broadcast, so nothing falls between), then plays it. */
   private async replay(): Promise<void> {
     try {
-      const { task, events } = await this.source.loadLog(this.taskId)
+      const { task, events, offset } = await this.source.loadLog(this.taskId, this.filter, this.options.seriesFormat)
       if (this.closed) return
       if (!task) throw taskNotFound(this.taskId)
-      await this.play(new PreparedReplay(task, events, this.filter, this.options), false)
+      await this.play(new PreparedReplay(task, events, this.filter, this.options, offset), false)
     } catch (error) {
       this.fail(error)
     }

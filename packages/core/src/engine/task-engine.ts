@@ -2,6 +2,7 @@
 import { systemClock, type Clock } from '../clock.js'
 import { isTaskCreatedAgain, TaskcastError, taskNotFound } from '../errors.js'
 import { FilteredStream } from '../filtered-stream.js'
+import { selectsEveryEvent } from '../filter.js'
 import { readLog } from '../read-log.js'
 import { HookRegistry, type TaskcastHooks } from '../hooks.js'
 import { resolveAccField } from '../series.js'
@@ -136,7 +137,7 @@ export class TaskEngine {
     this.shortTerm = options.shortTermStore
     this.subscriptionSource = {
       broadcast: this.broadcast,
-      loadLog: (id) => this.loadLog(id),
+      loadLog: (id, filter, seriesFormat) => this.logFor(id, undefined, filter, seriesFormat),
       readRange: (id, range) => this.shortTerm.getEvents(id, range),
       currentTask: (id) => this.currentTask(id),
     }
@@ -593,10 +594,11 @@ export class TaskEngine {
   }
 
   async getEvents(taskId: string, options: GetEventsOptions = {}): Promise<TaskEvent[]> {
-    const { task, events } = await this.loadLog(taskId)
+    const filter = options.filter ?? {}
+    const { task, events, offset } = await this.logFor(taskId, undefined, filter, options.seriesFormat)
     if (!task) throw taskNotFound(taskId)
-    const stream = new FilteredStream(options.filter, { seriesFormat: options.seriesFormat })
-    const { items } = readLog(stream, events, { since: options.filter?.since, limit: options.limit })
+    const stream = new FilteredStream(filter, { seriesFormat: options.seriesFormat })
+    const { items } = readLog(stream, events, { since: filter.since, limit: options.limit, offset })
     return items.map(({ item }) => (item.data === item.event.data ? item.event : { ...item.event, data: item.data }))
   }
 
@@ -642,9 +644,9 @@ export class TaskEngine {
     options: SubscriptionOptions & { task?: Task } = {},
   ): Promise<PreparedSubscription> {
     const { task: known, ...subscriptionOptions } = options
-    const { task, events } = known ? { task: known, events: await this.eventsOf(known) } : await this.loadLog(taskId)
+    const { task, events, offset } = await this.logFor(taskId, known, filter, options.seriesFormat)
     if (!task) throw taskNotFound(taskId)
-    const replay = new PreparedReplay(task, events, filter, subscriptionOptions)
+    const replay = new PreparedReplay(task, events, filter, subscriptionOptions, offset)
     let started = false
     return {
       task,
@@ -827,6 +829,33 @@ export class TaskEngine {
     })
     this.finishedLogs.offer(task, events)
     return events
+  }
+
+  /**
+   * The task (`known`, when the caller read it) and the part of its log a reader with `filter`
+   * needs. From the reader's cursor only where the store reads from a position and the
+   * reader's filteredIndex is a position (a filter that selects every event, no running series
+   * values): a resume near the end of a long log reads that end. Else the whole log, as
+   * `eventsOf` and `loadLog` read it (shared, finished logs kept). `offset`: the position of
+   * `events[0]` in the log.
+   */
+  private async logFor(
+    taskId: string,
+    known: Task | undefined,
+    filter: SubscribeFilter,
+    seriesFormat: SeriesFormat | undefined,
+  ): Promise<{ task: Task | null; events: TaskEvent[]; offset: number }> {
+    const { since } = filter
+    const start = since?.id !== undefined ? { eventId: since.id } : since?.index !== undefined ? { position: since.index } : undefined
+    const tailRead = this.shortTerm.getEventsFrom?.bind(this.shortTerm)
+    if (start && tailRead && seriesFormat !== 'accumulated' && selectsEveryEvent(filter) && !(known && this.finishedLogs.get(known))) {
+      const [task, tail] = await Promise.all([known ?? this.shortTerm.getTask(taskId), tailRead(taskId, start)])
+      // The cursor's own event comes first: the reader passes it, which says where it is.
+      const first = tail?.events[0]
+      if (task && first && (since!.id === undefined || first.id === since!.id)) return { task, events: tail.events, offset: tail.position }
+    }
+    const { task, events } = known ? { task: known, events: await this.eventsOf(known) } : await this.loadLog(taskId)
+    return { task, events, offset: 0 }
   }
 
   /** The task and its whole log, from whichever store has it; overlapping reads shared as in `eventsOf`. */

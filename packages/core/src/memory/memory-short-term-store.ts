@@ -8,6 +8,8 @@ import type {
   AppendExpectation,
   EventDraft,
   EventRange,
+  LogStart,
+  LogTail,
   OutboxEntry,
   ProducerAppend,
   ShortTermStore,
@@ -136,6 +138,16 @@ export class MemoryShortTermStore implements ShortTermStore {
     const start = range.fromIndex === undefined ? 0 : lowerBound(events, range.fromIndex)
     const end = range.toIndex === undefined ? events.length : lowerBound(events, range.toIndex + 1)
     return events.slice(start, end)
+  }
+
+  async getEventsFrom(taskId: string, start: LogStart): Promise<LogTail | undefined> {
+    const events = this.records.get(taskId)?.events
+    if (!events) return undefined
+    let position = 'position' in start ? start.position : events.length - 1
+    // Readers resume near the end: an event is looked for from there.
+    if ('eventId' in start) while (position >= 0 && events[position]!.id !== start.eventId) position--
+    if (position < 0 || position >= events.length) return undefined
+    return { position, events: events.slice(position) }
   }
 
   async getSeriesValue(taskId: string, seriesId: string): Promise<unknown> {

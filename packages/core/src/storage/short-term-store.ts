@@ -22,6 +22,15 @@ export interface AppendExpectation {
   createdAt: number
 }
 
+/** Where a read of the end of a log starts: a position (0: the first event stored), or an event. */
+export type LogStart = { position: number } | { eventId: string }
+
+/** The end of a task's log, from `LogStart`, and the position of its first event. */
+export interface LogTail {
+  position: number
+  events: TaskEvent[]
+}
+
 /** What `appendProducerEvents` did. */
 export interface ProducerAppend {
   /** The request's events as stored (a superseded series event as its placeholder). */
@@ -113,6 +122,13 @@ export interface ShortTermStore {
    * Resolves `[]` for an unknown task.
    */
   getEvents(taskId: string, range?: EventRange): Promise<TaskEvent[]>
+  /**
+   * Optional: the events from `start` to the end, placeholders included (as `getEvents` has
+   * them), with the position of the first: the event at `start.position`, or the one with
+   * `start.eventId`. Resolves `undefined` when the task or that event is not stored. Readers
+   * resuming near the end of a long log read that end only.
+   */
+  getEventsFrom?(taskId: string, start: LogStart): Promise<LogTail | undefined>
   /** The running value of an accumulate series (see SPEC §4), or `undefined`. */
   getSeriesValue(taskId: string, seriesId: string): Promise<unknown>
   /** Removes the task, its events and its series state. Resolves whether it existed. */

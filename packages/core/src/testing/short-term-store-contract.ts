@@ -1,7 +1,7 @@
 // The storage contract: one suite every ShortTermStore adapter must pass unchanged.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { TaskcastError } from '../errors.js'
-import type { ShortTermStore } from '../storage/short-term-store.js'
+import type { LogTail, ShortTermStore } from '../storage/short-term-store.js'
 import type { TaskStatus } from '../types.js'
 import { STATUS_EVENT_TYPE } from '../types.js'
 import { makeDraft, makeTask, statusDraft } from './fixtures.js'
@@ -237,6 +237,27 @@ export function describeShortTermStoreContract(name: string, options: ShortTermS
       expect([appended!.index, produced.events[0]!.index, produced.retry]).toEqual([1, 2, false])
       await expectCode(store.appendEvents('missing-task', [makeDraft('missing-task')], { createdAt: 1_000 }), 'TASK_NOT_FOUND')
       await expectCode(store.appendProducerEvents('missing-task', [makeDraft('missing-task')], stamp, { createdAt: 1_000 }), 'TASK_NOT_FOUND')
+    })
+
+    it('reads the end of a log from a position or from an event, with where it starts, gaps and all (optional: getEventsFrom)', async ({ skip }) => {
+      const getEventsFrom = store.getEventsFrom?.bind(store)
+      if (!getEventsFrom) return skip()
+      const task = await runningTask()
+      const drafts = Array.from({ length: 8 }, (_, n) => makeDraft(task.id, { data: { n } }))
+      await store.appendEvents(task.id, drafts)
+      // Indexes 0 (status) .. 8; 2 and 5 deleted: positions 0..6 hold indexes 0 1 3 4 6 7 8.
+      await store.deleteEvents(task.id, [drafts[1]!.id, drafts[4]!.id])
+      const indexes = (tail: LogTail | undefined) => tail && [tail.position, tail.events.map((e) => e.index)]
+      expect(indexes(await getEventsFrom(task.id, { position: 3 }))).toEqual([3, [4, 6, 7, 8]])
+      expect(indexes(await getEventsFrom(task.id, { position: 0 }))).toEqual([0, [0, 1, 3, 4, 6, 7, 8]])
+      expect(indexes(await getEventsFrom(task.id, { eventId: drafts[5]!.id }))).toEqual([4, [6, 7, 8]])
+      expect(indexes(await getEventsFrom(task.id, { eventId: drafts[7]!.id }))).toEqual([6, [8]])
+      const [read] = (await getEventsFrom(task.id, { position: 6 }))!.events
+      expect(read).toEqual((await store.getEvents(task.id, { fromIndex: 8 }))[0])
+      expect(await getEventsFrom(task.id, { position: 7 })).toBeUndefined()
+      expect(await getEventsFrom(task.id, { eventId: drafts[1]!.id })).toBeUndefined()
+      expect(await getEventsFrom(task.id, { eventId: 'no-such-event' })).toBeUndefined()
+      expect(await getEventsFrom('no-such-task', { position: 0 })).toBeUndefined()
     })
 
     it('refuses events after the task completed', async () => {

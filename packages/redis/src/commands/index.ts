@@ -12,6 +12,7 @@ import expireTask from './expire-task-4.lua'
 import appendEvent from './includes/append-event.lua'
 import applyTtl from './includes/apply-ttl.lua'
 import outboxClaim from './outbox-claim-1.lua'
+import readEventsFrom from './read-events-from-2.lua'
 import transitionTask from './transition-task-4.lua'
 import acquireDelivery from './acquire-delivery-2.lua'
 import claimDeliveries from './claim-deliveries-1.lua'
@@ -31,6 +32,7 @@ export interface TaskcastScripts {
   taskcastAppendEvents: ScriptCall<number>
   taskcastAppendProducerEvents: ScriptCall<[number, number?, string[]?]>
   taskcastDeleteEvents: ScriptCall<number>
+  taskcastReadEventsFrom: ScriptCall<[number, string[]] | null>
   taskcastDeleteTask: ScriptCall<number>
   taskcastExpireTask: ScriptCall<number>
   taskcastOutboxClaim: ScriptCall<number>
@@ -56,6 +58,7 @@ export const SCRIPTS: Record<keyof TaskcastScripts, ScriptDefinition> = {
   taskcastAppendProducerEvents: { file: 'append-producer-events-4.lua', includes: [applyTtl, appendEvent], source: appendProducerEvents },
   taskcastDeleteEvents: { file: 'delete-events-4.lua', includes: [applyTtl], source: deleteEvents },
   taskcastDeleteTask: { file: 'delete-task-4.lua', includes: [], source: deleteTask },
+  taskcastReadEventsFrom: { file: 'read-events-from-2.lua', includes: [], source: readEventsFrom },
   taskcastExpireTask: { file: 'expire-task-4.lua', includes: [applyTtl], source: expireTask },
   taskcastOutboxClaim: { file: 'outbox-claim-1.lua', includes: [], source: outboxClaim },
   taskcastAcquireDelivery: { file: 'acquire-delivery-2.lua', includes: [deliveryState], source: acquireDelivery },
