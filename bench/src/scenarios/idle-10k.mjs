@@ -11,21 +11,14 @@
 // File descriptors: each side holds 10,000 sockets; `ulimit -n` here is 20,000 (also the hard
 // limit), so neither process needs more, and one loopback address has the ephemeral ports.
 import { DEFAULT_HEARTBEAT_MS } from '../servers.mjs'
-import { allEnded, openAll, SseSubscriber, sumIntegrity } from '../sse-client.mjs'
+import { allEnded, sumIntegrity } from '../sse-client.mjs'
+import { connectIdle } from './idle.mjs'
 import { complete, cpuWindow, createRunningTask, mergeIntegrity, sleep, taskId } from './common.mjs'
 
 export const IDLE_10K_HEARTBEAT_MS = 2000
 const WINDOW_MS = 10_000
 
-async function connect(server, id, count) {
-  const subscribers = await openAll(count, () => new SseSubscriber(server.base, `/tasks/${id}/events`, { expected: [0, 1] }))
-  const deadline = performance.now() + 60_000
-  while (!subscribers.every((s) => s.unique >= 1)) {
-    if (performance.now() > deadline) throw new Error('idle subscribers did not all get their first frame')
-    await sleep(20)
-  }
-  return subscribers
-}
+const connect = (server, id, count) => connectIdle(server, id, count, 60_000)
 
 const pings = (subscribers) => subscribers.reduce((sum, s) => sum + s.pings, 0)
 

@@ -9,9 +9,10 @@
 import { allEnded, openAll, SseSubscriber, sumIntegrity } from '../sse-client.mjs'
 import { complete, createRunningTask, mergeIntegrity, sleep, taskId } from './common.mjs'
 
-async function connect(server, id, count) {
+/** `count` subscribers of task `id`, each expecting its running status then the completed one; resolves once each has the first. */
+export async function connectIdle(server, id, count, timeoutMs = 30_000) {
   const subscribers = await openAll(count, () => new SseSubscriber(server.base, `/tasks/${id}/events`, { expected: [0, 1] }))
-  const deadline = performance.now() + 30_000
+  const deadline = performance.now() + timeoutMs
   while (!subscribers.every((s) => s.unique >= 1)) {
     if (performance.now() > deadline) throw new Error('idle subscribers did not all get their first frame')
     await sleep(10)
@@ -22,14 +23,14 @@ async function connect(server, id, count) {
 export async function idleConnections(server, { smoke }) {
   const count = smoke ? 200 : 1000
   const warmTask = await createRunningTask(server.base, taskId('idle-warm'))
-  const warm = await connect(server, warmTask, count)
+  const warm = await connectIdle(server, warmTask, count)
   await complete(server.base, warmTask)
   await allEnded(warm, 30_000)
   await sleep(300)
 
   const id = await createRunningTask(server.base, taskId('idle'))
   const before = await server.gc()
-  const subscribers = await connect(server, id, count)
+  const subscribers = await connectIdle(server, id, count)
   await sleep(300)
   const after = await server.gc()
   await complete(server.base, id)
