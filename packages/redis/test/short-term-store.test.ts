@@ -2,7 +2,7 @@
 // agreement with core's MemoryShortTermStore on series semantics.
 import { readdirSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { MemoryShortTermStore, TaskcastError, type EventDraft, type ShortTermStore, type Task } from '@taskcast/core'
+import { MemoryBroadcastProvider, MemoryShortTermStore, TaskcastError, TaskEngine, type EventDraft, type ShortTermStore, type Task } from '@taskcast/core'
 import { makeDraft, makeTask, statusDraft } from '@taskcast/core/testing'
 import type { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -60,6 +60,29 @@ if (redisAvailable('RedisShortTermStore')) {
       await store.close()
       admin.disconnect()
       await deleteKeysUnder(keyPrefix)
+    })
+
+    it('gives an engine on it, for every cursor, the tail of what a reader from the start gets, gaps included', async () => {
+      const engine = new TaskEngine({ broadcast: new MemoryBroadcastProvider(), shortTermStore: store })
+      try {
+        const task = await engine.createTask({})
+        await engine.transitionTask(task.id, 'running')
+        const published = await engine.publishEvents(task.id, Array.from({ length: 12 }, (_, n) => ({ type: n % 3 ? 'a' : 'b', data: n })))
+        await store.deleteEvents(task.id, [published[2]!.id, published[7]!.id])
+        await engine.transitionTask(task.id, 'completed')
+        const whole = await engine.getEvents(task.id)
+        const ids = (events: { id: string }[]) => events.map((e) => e.id)
+        for (let index = -1; index <= whole.length + 1; index++) {
+          expect(ids(await engine.getEvents(task.id, { filter: { since: { index } } })), `since.index ${index}`).toEqual(ids(whole.slice(index + 1)))
+        }
+        for (const [at, event] of whole.entries()) {
+          expect(ids(await engine.getEvents(task.id, { filter: { since: { id: event.id } } }))).toEqual(ids(whole.slice(at + 1)))
+        }
+        const unknown = await engine.getEvents(task.id, { filter: { since: { id: published[2]!.id } } }).catch((e: unknown) => e)
+        expect(TaskcastError.isInstance(unknown) && unknown.code).toBe('VALIDATION_ERROR')
+      } finally {
+        await engine.stop()
+      }
     })
 
     it('keeps all of a task’s state in four keys that share the {taskId} hash tag', async () => {

@@ -846,7 +846,12 @@ export class TaskEngine {
     seriesFormat: SeriesFormat | undefined,
   ): Promise<{ task: Task | null; events: TaskEvent[]; offset: number }> {
     const { since } = filter
-    const start = since?.id !== undefined ? { eventId: since.id } : since?.index !== undefined ? { position: since.index } : undefined
+    const start =
+      since?.id !== undefined
+        ? { eventId: since.id }
+        : since?.index !== undefined && Number.isInteger(since.index) && since.index >= 0
+          ? { position: since.index }
+          : undefined
     const tailRead = this.shortTerm.getEventsFrom?.bind(this.shortTerm)
     if (start && tailRead && seriesFormat !== 'accumulated' && selectsEveryEvent(filter) && !(known && this.finishedLogs.get(known))) {
       const [task, tail] = await Promise.all([known ?? this.shortTerm.getTask(taskId), tailRead(taskId, start)])

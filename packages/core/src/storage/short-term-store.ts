@@ -22,7 +22,7 @@ export interface AppendExpectation {
   createdAt: number
 }
 
-/** Where a read of the end of a log starts: a position (0: the first event stored), or an event. */
+/** Where a read of the end of a log starts: a position (a whole number, 0: the first event stored), or an event. */
 export type LogStart = { position: number } | { eventId: string }
 
 /** The end of a task's log, from `LogStart`, and the position of its first event. */
