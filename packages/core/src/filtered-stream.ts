@@ -90,11 +90,6 @@ export class FilteredStream {
     this.filteredCount += count
   }
 
-  /** Whether a read of the log may start at a position (see `assumePassed`). */
-  get canStartAnywhere(): boolean {
-    return this.selectsAll && !this.tracksSeries
-  }
-
   /**
    * Goes over `log[from, to)` as `accept` would, giving nothing: the events lie before the
    * reader's cursor. Without a filter, only the last event is looked at. Only when `canPass`.

@@ -11,7 +11,7 @@ export interface ReadOptions {
   collapse?: boolean
   /**
    * The position of the log's first event in the whole log, when the log given is its end
-   * (read from the reader's cursor). Only with a stream that `canStartAnywhere`.
+   * (read from the reader's cursor). Only with a stream that may `assumePassed`.
    */
   offset?: number
 }
