@@ -2,7 +2,8 @@
 import type { TaskcastErrorCode } from '@taskcast/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTaskcastApp, type TaskcastApp } from '../src/index.js'
-import { json, makeEngine, type TestEngine } from './harness.js'
+import { connect } from 'node:net'
+import { json, makeEngine, startServer, type TestEngine } from './harness.js'
 
 interface Case {
   name: string
@@ -128,6 +129,37 @@ describe('bad input', () => {
     expect(typeof body.error.message).toBe('string')
     expect(body.error.message.length).toBeGreaterThan(0)
     expect(await snapshot()).toEqual(before)
+  })
+
+  it('answers an oversized body it was told the length of over a real socket, however slowly the client sends it', async () => {
+    const server = await startServer(app.fetch)
+    const bodyBytes = 3 * 1_048_576
+    const half = Buffer.alloc(bodyBytes / 2, 'x')
+    try {
+      const socket = connect(server.port, '127.0.0.1')
+      let answer = ''
+      const answered = new Promise<void>((resolve, reject) => {
+        socket.on('data', (chunk) => {
+          answer += chunk.toString()
+          if (answer.includes('PAYLOAD_TOO_LARGE')) resolve()
+        })
+        socket.on('error', reject)
+      })
+      const sent = (data: string | Buffer) =>
+        new Promise<void>((resolve, reject) => socket.write(data, (error) => (error ? reject(error) : resolve())))
+      await new Promise<void>((resolve) => socket.once('connect', () => resolve()))
+      await sent(`POST /tasks HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${bodyBytes}\r\n\r\n`)
+      await sent(half)
+      // The client pauses mid-body, longer than an adapter drains an unread body for: the
+      // rest of the body must still go out, and the answer come.
+      await new Promise((resolve) => setTimeout(resolve, 800))
+      await sent(half)
+      await answered
+      socket.destroy()
+      expect(answer.startsWith('HTTP/1.1 413')).toBe(true)
+    } finally {
+      await server.close()
+    }
   })
 
   it('cuts a streamed (chunked) body over the limit while reading it', async () => {

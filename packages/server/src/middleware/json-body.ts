@@ -23,8 +23,31 @@ export function limitBody(maxBytes: number): MiddlewareHandler {
   return async (c, next) => {
     const declared = c.req.header('Content-Length')
     if (declared === undefined || c.req.header('Transfer-Encoding') !== undefined) return streamed(c, next)
-    if (parseInt(declared || '0', 10) > maxBytes) tooLarge()
+    const size = parseInt(declared || '0', 10)
+    if (size > maxBytes) {
+      if (size <= DISCARD_LIMIT_BYTES) await discard(c.req.raw.body)
+      tooLarge()
+    }
     await next()
+  }
+}
+
+/**
+ * A refused body up to this size is read and dropped before the 413 goes out, so that a client
+ * still sending gets the answer rather than a reset (an adapter that drains unread bodies itself
+ * may give up on a loaded machine); a larger one has its connection cut.
+ */
+const DISCARD_LIMIT_BYTES = 16 * 1024 * 1024
+
+async function discard(body: ReadableStream<Uint8Array> | null): Promise<void> {
+  if (!body) return
+  const reader = body.getReader()
+  try {
+    while (!(await reader.read()).done) {
+      // dropped
+    }
+  } catch {
+    // The client went away: nothing left to answer.
   }
 }
 
