@@ -12,29 +12,17 @@
 // limit), so neither process needs more, and one loopback address has the ephemeral ports.
 import { DEFAULT_HEARTBEAT_MS } from '../servers.mjs'
 import { allEnded, sumIntegrity } from '../sse-client.mjs'
-import { connectIdle } from './idle.mjs'
-import { complete, cpuWindow, createRunningTask, mergeIntegrity, sleep, taskId } from './common.mjs'
+import { connectMeasured } from './idle.mjs'
+import { complete, cpuWindow, mergeIntegrity, sleep } from './common.mjs'
 
 export const IDLE_10K_HEARTBEAT_MS = 2000
 const WINDOW_MS = 10_000
-
-const connect = (server, id, count) => connectIdle(server, id, count, 60_000)
 
 const pings = (subscribers) => subscribers.reduce((sum, s) => sum + s.pings, 0)
 
 export async function idle10k(server, { smoke }) {
   const count = smoke ? 1000 : 10_000
-  const warmTask = await createRunningTask(server.base, taskId('idle10k-warm'))
-  const warm = await connect(server, warmTask, count)
-  await complete(server.base, warmTask)
-  await allEnded(warm, 60_000)
-  await sleep(500)
-
-  const id = await createRunningTask(server.base, taskId('idle10k'))
-  const before = await server.gc()
-  const subscribers = await connect(server, id, count)
-  await sleep(500)
-  const after = await server.gc()
+  const { id, warm, subscribers, before, after } = await connectMeasured(server, count, { prefix: 'idle10k', timeoutMs: 60_000, settleMs: 500 })
 
   const windowMs = smoke ? WINDOW_MS / 2 : WINDOW_MS
   const pingsBefore = pings(subscribers)

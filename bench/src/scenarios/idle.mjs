@@ -20,19 +20,28 @@ export async function connectIdle(server, id, count, timeoutMs = 30_000) {
   return subscribers
 }
 
+/**
+ * The warm-up round (as many connections, opened and closed), then `count` idle subscribers of a
+ * fresh running task with the server's memory after a forced full GC before and after they connect.
+ */
+export async function connectMeasured(server, count, { prefix, timeoutMs = 30_000, settleMs = 300 }) {
+  const warmTask = await createRunningTask(server.base, taskId(`${prefix}-warm`))
+  const warm = await connectIdle(server, warmTask, count, timeoutMs)
+  await complete(server.base, warmTask)
+  await allEnded(warm, timeoutMs)
+  await sleep(settleMs)
+
+  const id = await createRunningTask(server.base, taskId(prefix))
+  const before = await server.gc()
+  const subscribers = await connectIdle(server, id, count, timeoutMs)
+  await sleep(settleMs)
+  const after = await server.gc()
+  return { id, warm, subscribers, before, after }
+}
+
 export async function idleConnections(server, { smoke }) {
   const count = smoke ? 200 : 1000
-  const warmTask = await createRunningTask(server.base, taskId('idle-warm'))
-  const warm = await connectIdle(server, warmTask, count)
-  await complete(server.base, warmTask)
-  await allEnded(warm, 30_000)
-  await sleep(300)
-
-  const id = await createRunningTask(server.base, taskId('idle'))
-  const before = await server.gc()
-  const subscribers = await connectIdle(server, id, count)
-  await sleep(300)
-  const after = await server.gc()
+  const { id, warm, subscribers, before, after } = await connectMeasured(server, count, { prefix: 'idle' })
   await complete(server.base, id)
   await allEnded(subscribers, 30_000)
   return {

@@ -7,19 +7,15 @@ import type { Task } from '../types.js'
 /** A task's facts that never change after its creation. */
 export type TaskFacts = Pick<Task, 'id' | 'type' | 'createdAt' | 'authConfig'>
 
-/** Tasks remembered at most; past it the least recently used is read again when next needed. */
+/** Tasks remembered at most. */
 const TASK_FACTS_LIMIT = 10_000
 
 export class TaskFactsCache {
   private readonly facts = new Map<string, TaskFacts>()
 
+  /** No reordering on a hit (this is on every publish): past the limit the oldest remembered goes, and is read again when next needed. */
   get(taskId: string): TaskFacts | undefined {
-    const facts = this.facts.get(taskId)
-    if (facts) {
-      this.facts.delete(taskId)
-      this.facts.set(taskId, facts)
-    }
-    return facts
+    return this.facts.get(taskId)
   }
 
   /** Remembers the facts of `task` (a task, or facts from its creation notice); returns them. */
